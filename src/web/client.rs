@@ -1,0 +1,186 @@
+//! `AuthClient`, the class JS sees. It is a handle (`Rc<Inner>`): every async method clones the
+//! `Rc` before its first `.await`, so no `&self` borrow outlives the call (wasm-bindgen #4440).
+//!
+//! ```js
+//! const client = new AuthClient({ token, onTokenExpired: async () => (await login()).accessToken });
+//! const response = await client.fetch("/api/orders", { method: "POST", body: JSON.stringify(order) });
+//! ```
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::engine::call::Policy;
+use crate::engine::state::{Origin, TokenState};
+use crate::engine::token::Token;
+use crate::engine::token_result::{parse_token_result, TokenResultInput};
+use crate::web::events::{Events, Trigger};
+use crate::web::js::{now_ms, type_error};
+use crate::web::options::{parse, Config};
+use crate::web::refresh::as_bool_promise;
+use crate::web::types::{AuthClientOptions, AuthRequestInit};
+
+/// Shared state behind the `AuthClient` handle.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) events: Events,
+    pub(crate) state: RefCell<TokenState>,
+    /// The running refresh, for callers that join it.
+    pub(crate) in_flight: RefCell<Option<Promise>>,
+    /// The proactive timer; dropping it cancels it.
+    pub(crate) timer: RefCell<Option<Timeout>>,
+    /// Set by `free()`: nothing is installed or scheduled afterwards.
+    pub(crate) closed: Cell<bool>,
+}
+
+impl Inner {
+    pub(crate) fn policy(&self) -> Policy {
+        Policy { refresh_ahead_ms: self.config.settings.refresh_ahead_ms, has_source: self.config.has_source() }
+    }
+
+    /// Installs a token given by the application (constructor or `setToken`).
+    fn set(self: &Rc<Self>, token: Token) {
+        let new = parse_token_result(TokenResultInput::Text(token.as_str().to_owned()), now_ms());
+        if let Ok(new) = new {
+            let expires_at_ms = new.expires_at_ms;
+            self.state.borrow_mut().install(new, Origin::Set);
+            self.events.token_set(expires_at_ms);
+            self.arm_timer();
+        }
+    }
+
+    fn clear(&self) {
+        self.state.borrow_mut().clear();
+        self.timer.replace(None);
+    }
+}
+
+/// An HTTP client that holds a bearer token in memory, refreshes it ahead of expiry and, on a
+/// 401, gets a new one and retries the request once.
+///
+/// ```js
+/// const client = new AuthClient({
+///   token: initialToken,
+///   onTokenExpired: async () => (await fetch("/auth/refresh", { method: "POST" })).json(),
+/// });
+/// const me = await (await client.fetch("/api/me")).json();
+/// ```
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct AuthClient(Rc<Inner>);
+
+#[wasm_bindgen]
+impl AuthClient {
+    /// Creates a client. Throws `TypeError` for an option of the wrong type and `RangeError` for
+    /// a number out of range, naming the option.
+    ///
+    /// ```js
+    /// const client = new AuthClient({ refreshUrl: "/auth/refresh", refreshAheadSeconds: 30 });
+    /// ```
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: Option<AuthClientOptions>) -> Result<AuthClient, JsValue> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let (config, token) = parse(&options)?;
+        let inner = Rc::new(Inner {
+            events: Events::new(config.on_event.clone()),
+            config,
+            state: RefCell::new(TokenState::default()),
+            in_flight: RefCell::new(None),
+            timer: RefCell::new(None),
+            closed: Cell::new(false),
+        });
+        if let Some(token) = token {
+            inner.set(token);
+        }
+        Ok(AuthClient(inner))
+    }
+
+    /// Like the global `fetch`, with the token attached for allowed origins and one refresh and
+    /// retry on a `refreshOn` status. `init.auth === false` skips all of it.
+    ///
+    /// ```js
+    /// const response = await client.fetch("/api/me", { headers: { Accept: "application/json" } });
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
+        init: Option<AuthRequestInit>,
+    ) -> Promise {
+        let inner = Rc::clone(&self.0);
+        future_to_promise(inner.fetch(input, init.map(Into::into)))
+    }
+
+    /// Replaces the token (re-arms the refresh timer); `null` or `""` forgets it.
+    /// Throws `TypeError` for a non-string or a token that cannot go into a header.
+    ///
+    /// ```js
+    /// client.setToken(loginResponse.accessToken);
+    /// ```
+    #[wasm_bindgen(js_name = setToken)]
+    pub fn set_token(&self, #[wasm_bindgen(unchecked_param_type = "string | null")] token: JsValue) -> Result<(), JsValue> {
+        if token.is_null() || token.is_undefined() || token.as_string().is_some_and(|t| t.is_empty()) {
+            self.clear();
+            return Ok(());
+        }
+        let text = token.as_string().ok_or_else(|| type_error("setToken: token must be a string or null"))?;
+        let token = Token::parse(text).map_err(|e| type_error(e.message()))?;
+        self.0.set(token);
+        Ok(())
+    }
+
+    /// Refreshes now (single-flight: joins a running refresh); resolves to true when a new token
+    /// was installed.
+    ///
+    /// ```js
+    /// if (!(await client.refresh())) showLogin();
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
+    pub fn refresh(&self) -> Promise {
+        as_bool_promise(self.0.refresh(Trigger::Manual))
+    }
+
+    /// Forgets the token and cancels the refresh timer.
+    ///
+    /// ```js
+    /// logoutButton.onclick = () => client.clear();
+    /// ```
+    pub fn clear(&self) {
+        self.0.clear();
+        self.0.events.cleared();
+    }
+
+    /// Whether a token is held.
+    #[wasm_bindgen(getter, js_name = hasToken)]
+    pub fn has_token(&self) -> bool {
+        self.0.state.borrow().token().is_some()
+    }
+
+    /// Expiry of the current token in ms since the epoch, or `null` when unknown.
+    #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "number | null")]
+    pub fn expires_at(&self) -> JsValue {
+        self.0.state.borrow().expires_at_ms().map_or(JsValue::NULL, JsValue::from_f64)
+    }
+
+    /// What `JSON.stringify(client)` shows: state, never the token.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ hasToken: boolean; expiresAt: number | null }")]
+    pub fn to_json(&self) -> JsValue {
+        let object = Object::new();
+        let _ = Reflect::set(&object, &"hasToken".into(), &self.has_token().into());
+        let _ = Reflect::set(&object, &"expiresAt".into(), &self.expires_at());
+        object.into()
+    }
+}
+
+impl Drop for AuthClient {
+    /// `free()`: forget the token and stop the timer, even while requests still hold `Inner`.
+    fn drop(&mut self) {
+        self.0.closed.set(true);
+        self.0.clear();
+    }
+}

@@ -1,0 +1,259 @@
+//! Shared harness of the browser tests: the test server's addresses, a small JS toolkit that
+//! drives `AuthClient` through its JS surface, and option builders.
+#![allow(dead_code)]
+
+use js_sys::{Object, Reflect};
+use tokenfetch::AuthClient;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The test server (tokenfetch-devserver), started by `npm test` before the browser tests.
+pub const SERVER: &str = match option_env!("TOKENFETCH_TEST_SERVER") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8787",
+};
+/// The same server on its second port: another origin.
+pub const OTHER: &str = match option_env!("TOKENFETCH_TEST_OTHER_ORIGIN") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8788",
+};
+
+#[wasm_bindgen(inline_js = r#"
+export function uniqueNs(name) { return name + "-" + Math.random().toString(36).slice(2, 10); }
+export async function mint(server, ns, ttl) {
+  const r = await fetch(`${server}/auth/token?ns=${ns}&ttl=${ttl}`, { method: "POST" });
+  if (!r.ok) throw new Error("mint failed: " + r.status);
+  return (await r.json()).access_token;
+}
+export async function control(server, path) {
+  const r = await fetch(server + path, { method: "POST", credentials: "include" });
+  if (!r.ok) throw new Error("control failed: " + path + " " + r.status);
+  return r.json();
+}
+export async function stats(server, ns) {
+  return (await fetch(`${server}/control/stats?ns=${ns}`)).json();
+}
+// An onTokenExpired that mints a token on the server; fn.calls counts its calls.
+export function tokenCallback(server, ns, ttl, delayMs, shape) {
+  const fn = async () => {
+    fn.calls++;
+    const r = await fetch(`${server}/auth/token?ns=${ns}&ttl=${ttl}&delay=${delayMs}`, { method: "POST" });
+    const body = await r.json();
+    return shape === "object" ? body : body.access_token;
+  };
+  fn.calls = 0;
+  return fn;
+}
+// A callback that returns `value` (a thunk result) and counts its calls.
+export function fixedCallback(kind) {
+  const fn = () => {
+    fn.calls++;
+    switch (kind) {
+      case "null": return null;
+      case "undefined": return undefined;
+      case "empty": return "";
+      case "throw": throw new Error("no session");
+      case "reject": return Promise.reject(new Error("no session"));
+      case "never": return new Promise(() => {});
+      case "number": return 42;
+      case "crlf": return "abc\r\nX-Injected: 1";
+    }
+  };
+  fn.calls = 0;
+  return fn;
+}
+export function calls(fn) { return fn.calls; }
+export function recorder() {
+  const fn = (event) => { fn.events.push(JSON.parse(JSON.stringify(event))); };
+  fn.events = [];
+  return fn;
+}
+export function events(fn) { return fn.events; }
+export function eventTypes(fn) { return fn.events.map((e) => e.type).join(","); }
+// Runs client.fetch and returns { status, body (parsed JSON or text), headers }.
+export async function call(client, input, init) {
+  const response = await client.fetch(input, init);
+  const text = await response.text();
+  let body = text;
+  try { body = JSON.parse(text); } catch {}
+  return { status: response.status, body };
+}
+export async function callMany(client, url, n) {
+  return Promise.all(Array.from({ length: n }, () => call(client, url)));
+}
+export async function rejection(promise) {
+  try { await promise; return null; } catch (e) { return e; }
+}
+export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+export function now() { return Date.now(); }
+// Request bodies of every kind fetch accepts, with the content type the browser derives.
+export function body(kind) {
+  switch (kind) {
+    case "string": return { body: JSON.stringify({ hello: "wörld" }), headers: { "Content-Type": "application/json" } };
+    case "blob": return { body: new Blob([new Uint8Array([0, 1, 2, 253, 254, 255])], { type: "image/png" }) };
+    case "arraybuffer": return { body: new Uint8Array([9, 8, 7, 6]).buffer };
+    case "typedarray": return { body: new Uint8Array([1, 2, 3]) };
+    case "formdata": { const f = new FormData(); f.append("name", "Ada"); f.append("file", new Blob(["abc"], { type: "text/plain" }), "a.txt"); return { body: f }; }
+    case "urlsearchparams": return { body: new URLSearchParams({ q: "a b", n: "1" }) };
+  }
+}
+export function bodyInit(kind, method) { return { method, ...body(kind), headers: { ...(body(kind).headers || {}), "X-Custom": "kept" } }; }
+// What the body looks like on the wire: sent once through plain fetch to the open echo route.
+export async function referenceEcho(server, kind, method) {
+  const r = await fetch(`${server}/open/echo`, bodyInit(kind, method));
+  return r.json();
+}
+export function abortedSignal() { const c = new AbortController(); c.abort(); return c.signal; }
+export function abortLater(ms) { const c = new AbortController(); setTimeout(() => c.abort(), ms); return c.signal; }
+export function requestObject(url, method, text) { return new Request(url, { method, body: text, headers: { "Content-Type": "text/plain" } }); }
+export function isInstance(value, name) { return value instanceof globalThis[name]; }
+// Records every console line (and still prints it) until stopConsole() is called.
+export function recordConsole() {
+  const lines = [];
+  const saved = {};
+  for (const level of ["log", "info", "warn", "error", "debug"]) {
+    saved[level] = console[level];
+    console[level] = (...args) => { lines.push(args.map((a) => { try { return a instanceof Error ? `${a.name}: ${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a); } catch { return String(a); } }).join(" ")); saved[level].apply(console, args); };
+  }
+  lines.stop = () => { Object.assign(console, saved); return lines.join("\n"); };
+  return lines;
+}
+export function stopConsole(lines) { return lines.stop(); }
+export function describe(value) {
+  if (value instanceof Error) return `${value.name}: ${value.message} ${value.stack}`;
+  try { return JSON.stringify(value) + " " + String(value); } catch { return String(value); }
+}
+export function throwingSink() { return () => { throw new Error("listener bug"); }; }
+export function field(object, path) { return path.split(".").reduce((o, k) => (o == null ? o : o[k]), object); }
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = uniqueNs)]
+    pub fn unique_ns(name: &str) -> String;
+    pub async fn mint(server: &str, ns: &str, ttl: i32) -> JsValue;
+    #[wasm_bindgen(js_name = control)]
+    pub async fn control_at(server: &str, path: &str) -> JsValue;
+    #[wasm_bindgen(js_name = stats)]
+    pub async fn stats_at(server: &str, ns: &str) -> JsValue;
+    #[wasm_bindgen(js_name = tokenCallback)]
+    pub fn token_callback(server: &str, ns: &str, ttl: i32, delay_ms: u32, shape: &str) -> JsValue;
+    #[wasm_bindgen(js_name = fixedCallback)]
+    pub fn fixed_callback(kind: &str) -> JsValue;
+    pub fn calls(callback: &JsValue) -> u32;
+    pub fn recorder() -> JsValue;
+    pub fn events(recorder: &JsValue) -> js_sys::Array;
+    #[wasm_bindgen(js_name = eventTypes)]
+    pub fn event_types(recorder: &JsValue) -> String;
+    pub async fn call(client: &JsValue, input: &JsValue, init: &JsValue) -> JsValue;
+    /// Like `call`, but starts at once (a Rust `async fn` would wait until polled).
+    #[wasm_bindgen(js_name = call)]
+    pub fn start_call(client: &JsValue, input: &JsValue, init: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = callMany)]
+    pub async fn call_many(client: &JsValue, url: &str, n: u32) -> JsValue;
+    pub async fn rejection(promise: &js_sys::Promise) -> JsValue;
+    pub async fn sleep(ms: u32) -> JsValue;
+    pub fn now() -> f64;
+    pub fn field(object: &JsValue, path: &str) -> JsValue;
+    #[wasm_bindgen(js_name = bodyInit)]
+    pub fn body_init(kind: &str, method: &str) -> JsValue;
+    #[wasm_bindgen(js_name = referenceEcho)]
+    pub async fn reference_echo(server: &str, kind: &str, method: &str) -> JsValue;
+    #[wasm_bindgen(js_name = abortedSignal)]
+    pub fn aborted_signal() -> JsValue;
+    #[wasm_bindgen(js_name = abortLater)]
+    pub fn abort_later(ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = requestObject)]
+    pub fn request_object(url: &str, method: &str, text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = recordConsole)]
+    pub fn record_console() -> JsValue;
+    #[wasm_bindgen(js_name = stopConsole)]
+    pub fn stop_console(lines: &JsValue) -> String;
+    pub fn describe(value: &JsValue) -> String;
+    #[wasm_bindgen(js_name = throwingSink)]
+    pub fn throwing_sink() -> JsValue;
+    #[wasm_bindgen(js_name = isInstance)]
+    pub fn is_instance(value: &JsValue, class: &str) -> bool;
+}
+
+/// A fresh namespace on the server: counters, revocations and faults of its own.
+pub fn ns(name: &str) -> String {
+    unique_ns(name)
+}
+
+/// A token for `ns` living `ttl` seconds (negative: already expired).
+pub async fn token(ns: &str, ttl: i32) -> String {
+    mint(SERVER, ns, ttl).await.as_string().unwrap_or_default()
+}
+
+/// POSTs to a control route of the test server.
+pub async fn control(path: &str) -> JsValue {
+    control_at(SERVER, path).await
+}
+
+/// Revokes every token of `ns` issued so far.
+pub async fn revoke(ns: &str) {
+    control(&format!("/control/revoke?ns={ns}")).await;
+}
+
+/// A number from the server's counters for `ns`.
+pub async fn stat(ns: &str, name: &str) -> f64 {
+    let stats = stats_at(SERVER, ns).await;
+    field(&stats, name).as_f64().unwrap_or(f64::NAN)
+}
+
+/// `client.fetch(url)`, returning `{ status, body }`.
+pub async fn get(client: &JsValue, url: &str) -> JsValue {
+    call(client, &JsValue::from_str(url), &JsValue::UNDEFINED).await
+}
+
+/// Awaits a promise started earlier.
+pub async fn settle(promise: js_sys::Promise) -> JsValue {
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap()
+}
+
+/// The `status` of a `{ status, body }` result.
+pub fn status(result: &JsValue) -> u16 {
+    field(result, "status").as_f64().unwrap_or(0.0) as u16
+}
+
+/// Builds the options object of `new AuthClient(options)`.
+#[derive(Debug)]
+pub struct Opts(Object);
+
+impl Opts {
+    /// Options with `baseUrl` set to the test server.
+    pub fn new() -> Opts {
+        Opts(Object::new()).set("baseUrl", SERVER)
+    }
+
+    /// Empty options.
+    pub fn empty() -> Opts {
+        Opts(Object::new())
+    }
+
+    /// Sets one option.
+    pub fn set(self, key: &str, value: impl Into<JsValue>) -> Opts {
+        Reflect::set(&self.0, &JsValue::from_str(key), &value.into()).unwrap();
+        self
+    }
+
+    /// `new AuthClient(options)`, errors included.
+    pub fn try_build(self) -> Result<AuthClient, JsValue> {
+        AuthClient::new(Some(JsValue::from(self.0).unchecked_into()))
+    }
+
+    /// `new AuthClient(options)` as the JS object an application holds.
+    pub fn build(self) -> JsValue {
+        JsValue::from(self.try_build().expect("valid options"))
+    }
+}
+
+/// Calls a JS method on `target` with `args`; `Err` holds what it threw.
+pub fn try_invoke(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let function: js_sys::Function = Reflect::get(target, &method.into()).unwrap().unchecked_into();
+    function.apply(target, &args.iter().collect::<js_sys::Array>())
+}
+
+/// Calls a JS method on `target` with `args`; it must not throw.
+pub fn invoke(target: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    try_invoke(target, method, args).unwrap()
+}
