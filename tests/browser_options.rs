@@ -119,7 +119,7 @@ async fn the_token_never_shows_in_errors_events_json_or_console() {
             .build();
         get(&client, "/api/me").await;
         seen.push(describe(&client));
-        seen.push(format!("{:?}", JsValue::from(client)));
+        seen.push(format!("{client:?}"));
     }
     // An onEvent that throws is reported on the console.
     let noisy = Opts::new().set("token", secret.clone()).set("onEvent", throwing_sink()).build();

@@ -30,7 +30,7 @@ pub(crate) struct Config {
 impl Config {
     /// Whether the request URL's origin may receive the token.
     pub fn is_allowed(&self, url: &str) -> bool {
-        origin_of(url).is_some_and(|origin| self.allowed_origins.iter().any(|allowed| *allowed == origin))
+        origin_of(url).is_some_and(|origin| self.allowed_origins.contains(&origin))
     }
 
     /// Whether a callback or `refreshUrl` can produce tokens.

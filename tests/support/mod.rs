@@ -103,6 +103,12 @@ export async function referenceEcho(server, kind, method) {
   const r = await fetch(`${server}/open/echo`, bodyInit(kind, method));
   return r.json();
 }
+// An echoed body as text, with a multipart boundary (random per serialisation) replaced by "BOUNDARY".
+export function echoedBody(echo) {
+  const text = atob(echo.bodyBase64 || "");
+  const boundary = /boundary=(.+)$/.exec(echo.contentType || "")?.[1];
+  return boundary ? text.split(boundary).join("BOUNDARY") : text;
+}
 export function abortedSignal() { const c = new AbortController(); c.abort(); return c.signal; }
 export function abortLater(ms) { const c = new AbortController(); setTimeout(() => c.abort(), ms); return c.signal; }
 export function requestObject(url, method, text) { return new Request(url, { method, body: text, headers: { "Content-Type": "text/plain" } }); }
@@ -157,6 +163,8 @@ extern "C" {
     pub fn body_init(kind: &str, method: &str) -> JsValue;
     #[wasm_bindgen(js_name = referenceEcho)]
     pub async fn reference_echo(server: &str, kind: &str, method: &str) -> JsValue;
+    #[wasm_bindgen(js_name = echoedBody)]
+    pub fn echoed_body(echo: &JsValue) -> String;
     #[wasm_bindgen(js_name = abortedSignal)]
     pub fn aborted_signal() -> JsValue;
     #[wasm_bindgen(js_name = abortLater)]

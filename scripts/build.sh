@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# npm run build: builds the npm package into pkg/.
+#   1. wasm-pack (release, --target web) compiles the crate and runs wasm-bindgen;
+#   2. wasm-opt -Oz (the npm `binaryen` package) shrinks the .wasm in place;
+#   3. scripts/merge-pkg.mjs lays pkg-template/ over it and writes pkg/package.json.
+# Set TF_SKIP_INSTALL=1 to skip scripts/install-tools.sh (the other scripts do, having run it).
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+if [[ "${TF_SKIP_INSTALL:-}" != 1 ]]; then
+  bash scripts/install-tools.sh --no-browsers
+fi
+
+rm -rf pkg
+# --mode no-install: use the wasm-bindgen on PATH (install-tools.sh put the Cargo.lock version
+# there) instead of trying to download one. --no-pack: pkg/package.json, README and LICENSE
+# come from pkg-template/. --no-opt: wasm-opt runs below, from npm.
+wasm-pack --log-level warn build --release --target web --mode no-install --no-pack --no-opt \
+  --out-dir pkg --out-name tokenfetch
+
+# The features rustc enables by default for wasm32-unknown-unknown (LLVM's "generic" CPU).
+# Listed explicitly: with `strip = true` the .wasm has no target_features section to detect
+# them from, and --all-features lets binaryen emit encodings browsers reject (stringref).
+wasm_features=(
+  --enable-bulk-memory --enable-bulk-memory-opt --enable-call-indirect-overlong
+  --enable-multivalue --enable-mutable-globals --enable-nontrapping-float-to-int
+  --enable-reference-types --enable-sign-ext
+)
+wasm_opt="$ROOT/node_modules/.bin/wasm-opt"
+[[ -x "$wasm_opt" ]] || die "node_modules/.bin/wasm-opt is missing: run scripts/install-tools.sh"
+printf 'build: %s -Oz\n' "$("$wasm_opt" --version)"
+"$wasm_opt" -Oz "${wasm_features[@]}" --strip-debug --strip-producers \
+  pkg/tokenfetch_bg.wasm -o pkg/tokenfetch_bg.wasm
+
+node scripts/merge-pkg.mjs
+
+gz() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
+printf 'pkg: tokenfetch_bg.wasm %s B gz, tokenfetch.js %s B gz\n' \
+  "$(gz pkg/tokenfetch_bg.wasm)" "$(gz pkg/tokenfetch.js)"

@@ -1,0 +1,60 @@
+# Shared helpers for the scripts in this folder. Source it; do not run it.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+
+# Tools installed with `cargo install` live here; CI shells do not always have it on PATH.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+# Never wait for a terminal: apt, npm and cargo run unattended.
+export DEBIAN_FRONTEND=noninteractive
+
+die() {
+  printf '%s: error: %s\n' "$(basename "$0" .sh)" "$*" >&2
+  exit 1
+}
+
+# The cargo target directory (honours CARGO_TARGET_DIR and .cargo/config).
+target_dir() {
+  if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
+    printf '%s\n' "$CARGO_TARGET_DIR"
+  else
+    cargo metadata --no-deps --format-version 1 --manifest-path "$ROOT/Cargo.toml" |
+      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))'
+  fi
+}
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_for_health URL PID LOG SECONDS: poll URL until it answers 200, fail early if PID dies.
+wait_for_health() {
+  local url=$1 pid=$2 log=$3 max=$4 waited=0
+  while ! node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$url" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      printf 'devserver exited before %s answered; its log (%s):\n' "$url" "$log" >&2
+      tail -n 40 "$log" >&2 || true
+      return 1
+    fi
+    if (( waited >= max * 2 )); then
+      printf 'devserver did not answer %s within %s s; its log (%s):\n' "$url" "$max" "$log" >&2
+      tail -n 40 "$log" >&2 || true
+      return 1
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
+
+# assemble_site DIR: the demo site, www/* at the root and the built package at /pkg/.
+assemble_site() {
+  local site=$1
+  [[ -f "$ROOT/pkg/tokenfetch.js" ]] || die "pkg/ is not built: run npm run build"
+  rm -rf "$site"
+  mkdir -p "$site"
+  cp -R "$ROOT/www/." "$site/"
+  cp -R "$ROOT/pkg" "$site/pkg"
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Installs what building and testing tokenfetch needs, and only what is missing.
+# Idempotent and quick when everything is there; prints one line per tool.
+#
+#   scripts/install-tools.sh                 everything (build, browser tests)
+#   scripts/install-tools.sh --no-browsers   only what `npm run build` / `npm start` need
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+browsers=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-browsers) browsers=0 ;;
+    -h | --help)
+      sed -n '2,7p' "$0"
+      exit 0
+      ;;
+    *) die "unknown argument: $arg (try --help)" ;;
+  esac
+done
+
+say() { printf 'install-tools: %s\n' "$*"; }
+
+# --- Rust toolchain and the wasm target --------------------------------------------------------
+command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first (https://rustup.rs)"
+wasm_libdir="$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
+if [[ -n "$wasm_libdir" && -d "$wasm_libdir" ]]; then
+  say "found rust target wasm32-unknown-unknown"
+else
+  command -v rustup >/dev/null || die "the wasm32-unknown-unknown target is missing and rustup is not installed"
+  say "installing rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- wasm-bindgen-cli, at exactly the version in Cargo.lock -----------------------------------
+if [[ ! -f Cargo.lock ]]; then
+  say "no Cargo.lock yet: generating it"
+  cargo generate-lockfile --quiet
+fi
+wb_version="$(awk '
+  /^\[\[package\]\]/ { name = "" }
+  /^name = /         { name = $3 }
+  /^version = / && name == "\"wasm-bindgen\"" { gsub(/"/, "", $3); print $3; exit }
+' Cargo.lock)"
+[[ -n "$wb_version" ]] || die "wasm-bindgen is not in Cargo.lock"
+have_wb="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+have_runner="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)"
+if [[ "$have_wb" == "$wb_version" && "$have_runner" == "$wb_version" ]]; then
+  say "found wasm-bindgen-cli $wb_version"
+else
+  say "installing wasm-bindgen-cli $wb_version (found: ${have_wb:-none}; takes a few minutes)"
+  # No --locked: the lockfile shipped in wasm-bindgen-cli pins crate versions the registry lacks.
+  cargo install --quiet wasm-bindgen-cli --version "=$wb_version"
+fi
+
+# --- wasm-pack --------------------------------------------------------------------------------
+if command -v wasm-pack >/dev/null; then
+  say "found $(wasm-pack --version)"
+else
+  say "installing wasm-pack (takes a few minutes)"
+  cargo install --quiet wasm-pack
+fi
+
+# --- browsers and their WebDriver clients -----------------------------------------------------
+if ((browsers)); then
+  if command -v geckodriver >/dev/null; then
+    say "found $(geckodriver --version 2>/dev/null | head -n 1)"
+  else
+    say "installing geckodriver (takes a minute)"
+    cargo install --quiet geckodriver
+  fi
+
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+  if ((${#missing[@]} == 0)); then
+    say "found chromium, chromedriver and firefox"
+  else
+    apt_cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"
+    command -v apt-get >/dev/null ||
+      die "missing ${missing[*]} and there is no apt-get: install Chromium, ChromeDriver and Firefox by hand"
+    if ((EUID != 0)); then
+      die "missing ${missing[*]}; run this as root, then run this script again:
+    $apt_cmd"
+    fi
+    say "installing ${missing[*]} with apt-get"
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null
+  fi
+fi
+
+# --- Node.js and the npm devDependencies ------------------------------------------------------
+command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+((node_major >= 20)) || die "Node.js $(node --version) is too old: 20 or newer is needed"
+
+stamp=node_modules/.package-lock.json # npm rewrites it after every install
+if [[ -f "$stamp" && "$stamp" -nt package.json && (! -f package-lock.json || "$stamp" -nt package-lock.json) ]]; then
+  say "found node_modules (up to date with package-lock.json)"
+elif [[ -f package-lock.json ]]; then
+  say "installing npm devDependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error </dev/null
+else
+  say "installing npm devDependencies (npm install)"
+  npm install --no-audit --no-fund --loglevel=error </dev/null
+fi

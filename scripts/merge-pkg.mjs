@@ -1,0 +1,72 @@
+// Lays pkg-template/ over the wasm-pack output in pkg/ (wasm-pack never merges a package.json
+// template, so this is our own step): copies every template file but package.json, and writes
+// pkg/package.json from pkg-template/package.json with the crate's version and the file list.
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = join(root, "pkg");
+const template = join(root, "pkg-template");
+
+function fail(message) {
+  console.error(`merge-pkg: error: ${message}`);
+  process.exit(1);
+}
+
+// `version` of a TOML table (e.g. "package"), read line by line: enough for Cargo.toml.
+function tomlTableVersion(toml, table) {
+  let inTable = false;
+  for (const raw of toml.split(/\r?\n/)) {
+    const line = raw.replace(/#.*$/, "").trim();
+    const header = line.match(/^\[([^\]]+)\]$/);
+    if (header) {
+      inTable = header[1].trim() === table;
+      continue;
+    }
+    if (!inTable) continue;
+    const m = line.match(/^version\s*=\s*"([^"]+)"/);
+    if (m) return m[1];
+    if (/^version(\.workspace|\s*=\s*\{\s*workspace)/.test(line)) return { workspace: true };
+  }
+  return undefined;
+}
+
+function crateVersion() {
+  const toml = readFileSync(join(root, "Cargo.toml"), "utf8");
+  let version = tomlTableVersion(toml, "package");
+  if (version && version.workspace) version = tomlTableVersion(toml, "workspace.package");
+  if (typeof version !== "string") fail("no [package] version in Cargo.toml");
+  return version;
+}
+
+if (!existsSync(join(pkg, "tokenfetch_bg.wasm"))) fail("pkg/ has no tokenfetch_bg.wasm: run wasm-pack first");
+
+// wasm-bindgen writes pkg/package.json only to carry npm dependencies of JS snippets.
+const generated = existsSync(join(pkg, "package.json"))
+  ? JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"))
+  : {};
+
+for (const name of readdirSync(template)) {
+  if (name === "package.json") continue;
+  cpSync(join(template, name), join(pkg, name), { recursive: true });
+}
+rmSync(join(pkg, ".gitignore"), { force: true });
+
+const required = ["index.js", "index.d.ts", "tokenfetch.js", "tokenfetch_bg.wasm", "tokenfetch.d.ts", "tokenfetch_bg.wasm.d.ts", "README.md", "LICENSE"];
+for (const name of required) {
+  if (!existsSync(join(pkg, name))) fail(`pkg/${name} is missing`);
+}
+const files = [...required];
+if (existsSync(join(pkg, "snippets"))) files.push("snippets/");
+
+// The template's own version and files, if any, are ignored: both are derived here.
+const { name, version: _version, files: _files, ...rest } = JSON.parse(
+  readFileSync(join(template, "package.json"), "utf8"),
+);
+const manifest = { name, version: crateVersion(), ...rest, files };
+if (generated.dependencies && Object.keys(generated.dependencies).length > 0) {
+  manifest.dependencies = { ...generated.dependencies, ...(rest.dependencies ?? {}) };
+}
+writeFileSync(join(pkg, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+console.log(`merge-pkg: pkg/package.json ${manifest.name}@${manifest.version}, files: ${files.join(" ")}`);
