@@ -11,3 +11,6 @@ pub mod token_result;
 
 #[cfg(test)]
 mod test_support;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties;

@@ -8,13 +8,23 @@
 
 use std::fmt;
 
+use zeroize::Zeroize;
+
 /// Longest token accepted, in bytes. Servers reject header blocks past 8–16 KiB anyway;
 /// refusing earlier gives a clear error instead of an opaque 431.
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
-/// A bearer token. Its text is reachable only through [`Token::as_str`]; `Debug` redacts it.
+/// A bearer token. Its text is reachable only through [`Token::as_str`]; `Debug` redacts it, and
+/// its bytes are overwritten with zeros when it is dropped (replaced, cleared or freed), so wasm
+/// memory does not keep old tokens around.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 /// Why a string cannot be used as a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,18 +54,20 @@ impl TokenError {
 impl Token {
     /// Checks that `text` can travel in an `Authorization` header and wraps it.
     pub fn parse(text: String) -> Result<Token, TokenError> {
-        if text.is_empty() {
+        // Wrapped first, so a refused text is zeroized too when it is dropped.
+        let token = Token(text);
+        if token.0.is_empty() {
             return Err(TokenError::Empty);
         }
-        if text.len() > MAX_TOKEN_LEN {
+        if token.0.len() > MAX_TOKEN_LEN {
             return Err(TokenError::TooLong);
         }
         // Visible ASCII only: no CR/LF (header injection), no spaces (scheme confusion),
         // nothing the Headers API would reject or silently re-encode.
-        if !text.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        if !token.0.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
             return Err(TokenError::InvalidCharacter);
         }
-        Ok(Token(text))
+        Ok(token)
     }
 
     /// The token text, for building the `Authorization` header and nothing else.

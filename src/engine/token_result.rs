@@ -117,12 +117,23 @@ pub fn parse_token_result(input: TokenResultInput, now_ms: f64) -> Result<NewTok
         return Err(TokenResultError::NoToken);
     }
     let token = Token::parse(text).map_err(TokenResultError::InvalidToken)?;
-    let times = token.jwt_times();
-    Ok(NewToken {
-        expires_at_ms: explicit_expiry.or(times.expires_at_ms).map(|ms| ms.min(MAX_TIME_MS)),
-        issued_at_ms: times.issued_at_ms,
-        token,
-    })
+    let mut new = NewToken::from_token(token);
+    if explicit_expiry.is_some() {
+        new.expires_at_ms = explicit_expiry.map(|ms| ms.min(MAX_TIME_MS));
+    }
+    Ok(new)
+}
+
+impl NewToken {
+    /// A token whose expiry and issue time come from its JWT claims, if any.
+    pub fn from_token(token: Token) -> NewToken {
+        let times = token.jwt_times();
+        NewToken {
+            expires_at_ms: times.expires_at_ms.map(|ms| ms.min(MAX_TIME_MS)),
+            issued_at_ms: times.issued_at_ms,
+            token,
+        }
+    }
 }
 
 fn first_present<const N: usize>(fields: [Field; N]) -> Option<Field> {

@@ -17,9 +17,9 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::engine::call::Policy;
 use crate::engine::state::{Origin, TokenState};
 use crate::engine::token::Token;
-use crate::engine::token_result::{parse_token_result, TokenResultInput};
+use crate::engine::token_result::NewToken;
 use crate::web::events::{Events, Trigger};
-use crate::web::js::{now_ms, type_error};
+use crate::web::js::type_error;
 use crate::web::options::{parse, Config};
 use crate::web::refresh::as_bool_promise;
 use crate::web::types::{AuthClientOptions, AuthRequestInit};
@@ -45,13 +45,11 @@ impl Inner {
 
     /// Installs a token given by the application (constructor or `setToken`).
     fn set(self: &Rc<Self>, token: Token) {
-        let new = parse_token_result(TokenResultInput::Text(token.as_str().to_owned()), now_ms());
-        if let Ok(new) = new {
-            let expires_at_ms = new.expires_at_ms;
-            self.state.borrow_mut().install(new, Origin::Set);
-            self.events.token_set(expires_at_ms);
-            self.arm_timer();
-        }
+        let new = NewToken::from_token(token);
+        let expires_at_ms = new.expires_at_ms;
+        self.state.borrow_mut().install(new, Origin::Set);
+        self.events.token_set(expires_at_ms);
+        self.arm_timer();
     }
 
     fn clear(&self) {
@@ -124,11 +122,16 @@ impl AuthClient {
     /// ```
     #[wasm_bindgen(js_name = setToken)]
     pub fn set_token(&self, #[wasm_bindgen(unchecked_param_type = "string | null")] token: JsValue) -> Result<(), JsValue> {
-        if token.is_null() || token.is_undefined() || token.as_string().is_some_and(|t| t.is_empty()) {
+        if token.is_null() || token.is_undefined() {
             self.clear();
             return Ok(());
         }
+        // One copy into wasm memory, owned by `Token` (zeroized on drop) from the start.
         let text = token.as_string().ok_or_else(|| type_error("setToken: token must be a string or null"))?;
+        if text.is_empty() {
+            self.clear();
+            return Ok(());
+        }
         let token = Token::parse(text).map_err(|e| type_error(e.message()))?;
         self.0.set(token);
         Ok(())

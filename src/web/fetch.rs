@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response, Url};
+use zeroize::Zeroizing;
 
 use crate::engine::call::{After, Before, Call};
 use crate::engine::challenge::is_insufficient_scope;
@@ -91,7 +92,8 @@ impl Inner {
         {
             let state = self.state.borrow();
             if let Some(token) = state.token() {
-                let value = [self.config.settings.auth_scheme.as_str(), token.as_str()].join(" ");
+                // Zeroized when dropped, also on the error path: no stray copy of the token stays in memory.
+                let value = Zeroizing::new([self.config.settings.auth_scheme.as_str(), token.as_str()].join(" "));
                 request.headers().set("Authorization", &value)?;
             }
             call.sent(&state);

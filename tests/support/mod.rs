@@ -129,6 +129,26 @@ export function describe(value) {
   if (value instanceof Error) return `${value.name}: ${value.message} ${value.stack}`;
   try { return JSON.stringify(value) + " " + String(value); } catch { return String(value); }
 }
+// Whether the wasm memory holds `text` (as UTF-8) anywhere.
+export function memoryContains(memory, text) {
+  const hay = new Uint8Array(memory.buffer);
+  const needle = new TextEncoder().encode(text);
+  const first = needle[0];
+  outer: for (let i = hay.indexOf(first); i !== -1 && i <= hay.length - needle.length; i = hay.indexOf(first, i + 1)) {
+    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+// A JWT-shaped string (unsigned) with the given claims object.
+export function fakeJwt(claimsJson) {
+  const b64 = (s) => btoa(s).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  return `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(claimsJson)}.c2ln`;
+}
+// A callback returning `value` once, counting calls.
+export function returning(value) { const fn = () => { fn.calls++; return value; }; fn.calls = 0; return fn; }
+export function bigString(n) { return "a".repeat(n); }
+export function lastSegment(token) { return token.split(".").pop(); }
 export function throwingSink() { return () => { throw new Error("listener bug"); }; }
 export function field(object, path) { return path.split(".").reduce((o, k) => (o == null ? o : o[k]), object); }
 "#)]
@@ -176,6 +196,15 @@ extern "C" {
     #[wasm_bindgen(js_name = stopConsole)]
     pub fn stop_console(lines: &JsValue) -> String;
     pub fn describe(value: &JsValue) -> String;
+    #[wasm_bindgen(js_name = memoryContains)]
+    pub fn memory_contains(memory: &JsValue, text: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = fakeJwt)]
+    pub fn fake_jwt(claims_json: &str) -> JsValue;
+    pub fn returning(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = bigString)]
+    pub fn big_string(n: u32) -> JsValue;
+    #[wasm_bindgen(js_name = lastSegment)]
+    pub fn last_segment(token: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = throwingSink)]
     pub fn throwing_sink() -> JsValue;
     #[wasm_bindgen(js_name = isInstance)]
@@ -185,6 +214,11 @@ extern "C" {
 /// A fresh namespace on the server: counters, revocations and faults of its own.
 pub fn ns(name: &str) -> String {
     unique_ns(name)
+}
+
+/// A token for `ns` as a JS string: it never enters wasm memory through the test itself.
+pub async fn js_token(ns: &str, ttl: i32) -> JsValue {
+    mint(SERVER, ns, ttl).await
 }
 
 /// A token for `ns` living `ttl` seconds (negative: already expired).
