@@ -156,7 +156,7 @@ async fn replaced_cleared_and_freed_tokens_are_zeroized_in_wasm_memory() {
     assert_eq!(status(&get(&client, "/api/me").await), 200, "the header was built from the token");
     assert!(memory_contains(&memory, &first), "the scan finds a token that is held");
 
-    invoke(&client, "setToken", &[second.clone()]);
+    invoke(&client, "setToken", std::slice::from_ref(&second));
     assert!(!memory_contains(&memory, &first), "a replaced token is zeroized");
     assert!(!memory_contains(&memory, &last_segment(&first)), "including its signature");
     assert!(memory_contains(&memory, &second));
