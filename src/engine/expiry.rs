@@ -43,6 +43,17 @@ pub fn timer_delay_ms(expires_at_ms: Option<f64>, now_ms: f64, ahead_ms: f64, fr
     Some(delay.min(MAX_TIMER_DELAY_MS))
 }
 
+/// Longest single sleep of the proactive timer. The timer wakes at least this often and compares
+/// the wall clock with the due time, so a machine that slept past the due time refreshes at once
+/// on waking (timers do not count suspended time).
+pub const MAX_TIMER_SLICE_MS: f64 = 5_000.0;
+
+/// The refresh moment moved earlier by up to 10 % of the refresh window (`jitter` in [0, 1)), so
+/// that tabs holding the same token do not all refresh in the same instant.
+pub fn jittered_ahead_ms(ahead_ms: f64, jitter: f64) -> f64 {
+    ahead_ms * (1.0 + 0.1 * jitter.clamp(0.0, 1.0))
+}
+
 /// Wait before the timer tries again after `failures` failed refreshes in a row:
 /// 5 s, 10 s, 20 s, 40 s, then every 60 s.
 pub fn backoff_delay_ms(failures: u32) -> f64 {
@@ -81,6 +92,13 @@ mod tests {
     #[test]
     fn far_expiries_are_clamped_to_what_set_timeout_accepts() {
         assert_eq!(timer_delay_ms(Some(1e15), 0.0, 60_000.0, false), Some(MAX_TIMER_DELAY_MS));
+    }
+
+    #[test]
+    fn jitter_only_moves_the_refresh_earlier_by_at_most_ten_percent() {
+        assert_eq!(jittered_ahead_ms(60_000.0, 0.0), 60_000.0);
+        assert!((jittered_ahead_ms(60_000.0, 0.999) - 65_994.0).abs() < 1.0);
+        assert_eq!(jittered_ahead_ms(60_000.0, 7.0), 66_000.0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod call;
 pub mod challenge;
+pub mod clock;
 pub mod expiry;
 pub mod options;
 pub mod state;

@@ -12,17 +12,23 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
+use web_sys::EventTarget;
 
 use crate::engine::call::Policy;
+use crate::engine::clock::Skew;
 use crate::engine::state::{Origin, TokenState};
 use crate::engine::token::Token;
 use crate::engine::token_result::NewToken;
 use crate::web::events::{Events, Trigger};
-use crate::web::js::type_error;
+use crate::web::js::{get, now_ms, type_error};
 use crate::web::options::{parse, Config};
 use crate::web::refresh::as_bool_promise;
 use crate::web::types::{AuthClientOptions, AuthRequestInit};
+
+/// An event listener added by the client: where, for which event, and the closure to remove.
+type Listener = (EventTarget, &'static str, Closure<dyn FnMut()>);
 
 /// Shared state behind the `AuthClient` handle.
 #[derive(Debug)]
@@ -36,6 +42,12 @@ pub(crate) struct Inner {
     pub(crate) timer: RefCell<Option<Timeout>>,
     /// Set by `free()`: nothing is installed or scheduled afterwards.
     pub(crate) closed: Cell<bool>,
+    /// Offset between the server's clock and ours.
+    pub(crate) skew: RefCell<Skew>,
+    /// Random in [0, 1), drawn per token: spreads the proactive refreshes of several tabs.
+    pub(crate) jitter: Cell<f64>,
+    /// Wake-up listeners (`visibilitychange`, `pageshow`, `online`), removed by `free()`.
+    listeners: RefCell<Vec<Listener>>,
 }
 
 impl Inner {
@@ -43,18 +55,63 @@ impl Inner {
         Policy { refresh_ahead_ms: self.config.settings.refresh_ahead_ms, has_source: self.config.has_source() }
     }
 
+    /// The server's time now, as far as we can tell.
+    pub(crate) fn server_now(&self) -> f64 {
+        self.skew.borrow().server_now(now_ms())
+    }
+
+    /// Installs a token (from the application, a refresh or another tab) and re-arms the timer.
+    pub(crate) fn install(self: &Rc<Self>, new: NewToken, origin: Origin) {
+        self.skew.borrow_mut().observe_token(new.issued_at_ms, new.expires_at_ms, now_ms());
+        self.jitter.set(js_sys::Math::random());
+        self.state.borrow_mut().install(new, origin);
+        self.arm_timer();
+    }
+
     /// Installs a token given by the application (constructor or `setToken`).
     fn set(self: &Rc<Self>, token: Token) {
         let new = NewToken::from_token(token);
         let expires_at_ms = new.expires_at_ms;
-        self.state.borrow_mut().install(new, Origin::Set);
+        self.install(new, Origin::Set);
         self.events.token_set(expires_at_ms);
-        self.arm_timer();
     }
 
     fn clear(&self) {
         self.state.borrow_mut().clear();
         self.timer.replace(None);
+    }
+
+    /// Re-checks expiry when the page comes back (tab shown, restored from the back/forward cache,
+    /// network back): timers may have been throttled or the machine may have slept.
+    fn listen_for_wake_ups(self: &Rc<Self>) {
+        if !self.config.settings.auto_refresh || !self.config.has_source() {
+            return;
+        }
+        let global: JsValue = js_sys::global().into();
+        let document = get(&global, "document");
+        for (target, event) in [(document, "visibilitychange"), (global.clone(), "pageshow"), (global, "online")] {
+            let Ok(target) = target.dyn_into::<EventTarget>() else { continue };
+            let weak = Rc::downgrade(self);
+            let closure = Closure::<dyn FnMut()>::new(move || {
+                let hidden = get(&get(&js_sys::global(), "document"), "visibilityState").as_string().as_deref() == Some("hidden");
+                if let (Some(inner), false) = (weak.upgrade(), hidden) {
+                    inner.arm_timer();
+                }
+            });
+            if target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).is_ok() {
+                self.listeners.borrow_mut().push((target, event, closure));
+            }
+        }
+    }
+
+    /// `free()`: forget the token, stop the timer and the listeners, even while requests still
+    /// hold this `Inner`.
+    fn shut_down(&self) {
+        self.closed.set(true);
+        self.clear();
+        for (target, event, closure) in self.listeners.take() {
+            let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
     }
 }
 
@@ -91,10 +148,14 @@ impl AuthClient {
             in_flight: RefCell::new(None),
             timer: RefCell::new(None),
             closed: Cell::new(false),
+            skew: RefCell::new(Skew::default()),
+            jitter: Cell::new(0.0),
+            listeners: RefCell::new(Vec::new()),
         });
         if let Some(token) = token {
             inner.set(token);
         }
+        inner.listen_for_wake_ups();
         Ok(AuthClient(inner))
     }
 
@@ -181,9 +242,7 @@ impl AuthClient {
 }
 
 impl Drop for AuthClient {
-    /// `free()`: forget the token and stop the timer, even while requests still hold `Inner`.
     fn drop(&mut self) {
-        self.0.closed.set(true);
-        self.0.clear();
+        self.0.shut_down();
     }
 }

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::engine::call::{After, Before, Call};
 use crate::engine::challenge::is_insufficient_scope;
+use crate::engine::clock::parse_http_date;
 use crate::web::client::Inner;
 use crate::web::events::Trigger;
 use crate::web::js::{get, global_fetch, js_string, now_ms, page_href, resolve_url, unless_aborted};
@@ -34,7 +35,7 @@ impl Inner {
         let policy = self.policy();
         let mut call = Call::default();
         loop {
-            let before = call.before_send(&self.state.borrow(), &policy, now_ms());
+            let before = call.before_send(&self.state.borrow(), &policy, self.server_now());
             match before {
                 Before::Send => break,
                 Before::AwaitRefresh => {
@@ -98,7 +99,23 @@ impl Inner {
             }
             call.sent(&state);
         }
-        send(request).await
+        let response = send(request).await?;
+        if let Some(response) = response.dyn_ref::<Response>() {
+            self.observe_date(response);
+        }
+        Ok(response)
+    }
+
+    /// Feeds the response's `Date` into the clock-skew estimate. A response with `Age` came from a
+    /// cache and says nothing about the server's clock now.
+    fn observe_date(&self, response: &Response) {
+        let headers = response.headers();
+        if headers.has("Age").unwrap_or(true) {
+            return;
+        }
+        if let Some(date) = headers.get("Date").ok().flatten().as_deref().and_then(parse_http_date) {
+            self.skew.borrow_mut().observe_date(date, now_ms());
+        }
     }
 
     /// A status in `refreshOn` that is not an RFC 6750 `insufficient_scope` challenge.

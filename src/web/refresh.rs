@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{AbortController, RequestCredentials};
 
-use crate::engine::expiry::{backoff_delay_ms, timer_delay_ms};
+use crate::engine::expiry::{backoff_delay_ms, jittered_ahead_ms, timer_delay_ms, MAX_TIMER_SLICE_MS};
 use crate::engine::state::{Begin, Origin};
 use crate::engine::token_result::{
     parse_token_result, Field, NewToken, TokenResultError, TokenResultInput, EXPIRES_AT_KEYS, EXPIRES_IN_KEYS,
@@ -18,7 +18,7 @@ use crate::engine::token_result::{
 };
 use crate::web::client::Inner;
 use crate::web::events::Trigger;
-use crate::web::js::{get, now_ms, within};
+use crate::web::js::{get, within};
 
 /// Why a refresh produced no token; `reason()` is the event's `reason`.
 #[derive(Debug)]
@@ -132,7 +132,7 @@ impl Inner {
         let installed = match outcome {
             Ok(new) => {
                 let expires_at_ms = new.expires_at_ms;
-                self.state.borrow_mut().install(new, Origin::Refresh);
+                self.install(new, Origin::Refresh);
                 self.events.refreshed(expires_at_ms);
                 true
             }
@@ -148,7 +148,8 @@ impl Inner {
         };
         // A superseded refresh did not fail: someone else installed or cleared a token meanwhile.
         let succeeded = installed || self.state.borrow().generation() != generation;
-        self.state.borrow_mut().finish_refresh(id, succeeded, now_ms());
+        let now = self.server_now();
+        self.state.borrow_mut().finish_refresh(id, succeeded, now);
         self.in_flight.replace(None);
         self.arm_timer();
         installed
@@ -177,16 +178,18 @@ impl Inner {
         } else {
             return Err(Failure::NoSource);
         };
-        parse_token_result(token_result_input(&value), now_ms()).map_err(Failure::Result)
+        parse_token_result(token_result_input(&value), self.server_now()).map_err(Failure::Result)
     }
 
     /// (Re-)arms the proactive timer from the current token's expiry; cancels it when not needed.
+    /// It sleeps at most [`MAX_TIMER_SLICE_MS`] at a time and then re-checks the clock, so a
+    /// machine that slept past the due time refreshes as soon as it wakes.
     pub(crate) fn arm_timer(self: &Rc<Self>) {
         self.timer.replace(None);
         if self.closed.get() || !self.config.settings.auto_refresh || !self.config.has_source() {
             return;
         }
-        let now = now_ms();
+        let now = self.server_now();
         let delay = {
             let state = self.state.borrow();
             let Some(expires_at) = state.expires_at_ms() else { return };
@@ -197,21 +200,22 @@ impl Inner {
                 }
                 backoff_delay_ms(state.failures_in_row())
             } else {
+                let ahead = jittered_ahead_ms(self.config.settings.refresh_ahead_ms, self.jitter.get());
                 let from_refresh = state.origin() == Some(Origin::Refresh);
-                let Some(delay) =
-                    timer_delay_ms(Some(expires_at), now, self.config.settings.refresh_ahead_ms, from_refresh)
-                else {
-                    return;
-                };
+                let Some(delay) = timer_delay_ms(Some(expires_at), now, ahead, from_refresh) else { return };
                 delay
             }
         };
+        let due = delay <= MAX_TIMER_SLICE_MS;
         let weak = Rc::downgrade(self);
-        let timeout = Timeout::new(delay as u32, move || {
-            if let Some(inner) = weak.upgrade() {
+        let timeout = Timeout::new(delay.min(MAX_TIMER_SLICE_MS) as u32, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            if due {
                 spawn_local(async move {
                     let _ = inner.refresh(Trigger::Timer).await;
                 });
+            } else {
+                inner.arm_timer();
             }
         });
         self.timer.replace(Some(timeout));

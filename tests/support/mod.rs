@@ -149,6 +149,15 @@ export function fakeJwt(claimsJson) {
 export function returning(value) { const fn = () => { fn.calls++; return value; }; fn.calls = 0; return fn; }
 export function bigString(n) { return "a".repeat(n); }
 export function lastSegment(token) { return token.split(".").pop(); }
+// Shifts what Date.now() says by `ms` (cumulative), as a machine with a wrong clock or one that just
+// woke from sleep would see it; restoreClock() undoes it.
+const realNow = Date.now.bind(Date);
+let shift = 0;
+export function shiftClock(ms) { shift += ms; Date.now = () => realNow() + shift; }
+export function restoreClock() { shift = 0; Date.now = realNow; }
+// A JWT-shaped token (unsigned) expiring `seconds` from the real now, without iat.
+export function fakeJwtExpiringIn(seconds) { return fakeJwt(JSON.stringify({ exp: Math.floor(realNow() / 1000) + seconds })); }
+export function dispatchVisibilityChange() { document.dispatchEvent(new Event("visibilitychange")); }
 export function throwingSink() { return () => { throw new Error("listener bug"); }; }
 export function field(object, path) { return path.split(".").reduce((o, k) => (o == null ? o : o[k]), object); }
 "#)]
@@ -205,6 +214,14 @@ extern "C" {
     pub fn big_string(n: u32) -> JsValue;
     #[wasm_bindgen(js_name = lastSegment)]
     pub fn last_segment(token: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = shiftClock)]
+    pub fn shift_clock(ms: f64);
+    #[wasm_bindgen(js_name = restoreClock)]
+    pub fn restore_clock();
+    #[wasm_bindgen(js_name = fakeJwtExpiringIn)]
+    pub fn fake_jwt_expiring_in(seconds: i32) -> JsValue;
+    #[wasm_bindgen(js_name = dispatchVisibilityChange)]
+    pub fn dispatch_visibility_change();
     #[wasm_bindgen(js_name = throwingSink)]
     pub fn throwing_sink() -> JsValue;
     #[wasm_bindgen(js_name = isInstance)]
@@ -255,6 +272,29 @@ pub async fn settle(promise: js_sys::Promise) -> JsValue {
 /// The `status` of a `{ status, body }` result.
 pub fn status(result: &JsValue) -> u16 {
     field(result, "status").as_f64().unwrap_or(0.0) as u16
+}
+
+/// Shifts the page's clock for as long as it lives (restored on drop, also when a test fails).
+#[derive(Debug)]
+pub struct ShiftedClock;
+
+impl ShiftedClock {
+    /// `Date.now()` says `ms` more than the real time from now on.
+    pub fn by(ms: f64) -> ShiftedClock {
+        shift_clock(ms);
+        ShiftedClock
+    }
+
+    /// Moves the clock `ms` further, as a machine waking from sleep sees it.
+    pub fn jump(&self, ms: f64) {
+        shift_clock(ms);
+    }
+}
+
+impl Drop for ShiftedClock {
+    fn drop(&mut self) {
+        restore_clock();
+    }
 }
 
 /// Builds the options object of `new AuthClient(options)`.

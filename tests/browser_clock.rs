@@ -1,0 +1,103 @@
+//! Time: a local clock 10 minutes fast or slow, `Date`-header correction, wake-ups and a machine
+//! that slept past the refresh time.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use support::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const TEN_MINUTES: f64 = 600_000.0;
+
+#[wasm_bindgen_test]
+async fn a_clock_ten_minutes_fast_does_not_refresh_a_fresh_token() {
+    let ns = ns("fast-clock");
+    let fresh = js_token(&ns, 300).await;
+    let _clock = ShiftedClock::by(TEN_MINUTES);
+    let callback = token_callback(SERVER, &ns, 300, 0, "string");
+    let client = Opts::new().set("token", fresh).set("onTokenExpired", callback.clone()).build();
+
+    assert_eq!(status(&get(&client, "/api/me").await), 200);
+    assert_eq!(status(&get(&client, "/api/me").await), 200);
+    sleep(1_000).await;
+
+    assert_eq!(calls(&callback), 0, "the token looked 5 minutes expired to the local clock, yet was fresh");
+}
+
+#[wasm_bindgen_test]
+async fn a_clock_ten_minutes_slow_still_refreshes_ahead_in_time() {
+    let ns = ns("slow-clock");
+    let expiring = js_token(&ns, 63).await;
+    let _clock = ShiftedClock::by(-TEN_MINUTES);
+    let callback = token_callback(SERVER, &ns, 300, 0, "string");
+    let client = Opts::new()
+        .set("token", expiring)
+        .set("refreshAheadSeconds", 60)
+        .set("onTokenExpired", callback.clone())
+        .build();
+
+    sleep(4_000).await;
+
+    assert_eq!(calls(&callback), 1, "refreshed about 3 s in, not 10 minutes late");
+    assert_eq!(status(&get(&client, "/api/me").await), 200);
+}
+
+#[wasm_bindgen_test]
+async fn date_headers_correct_the_clock_when_tokens_carry_no_iat() {
+    let ns = ns("date-header");
+    let _clock = ShiftedClock::by(TEN_MINUTES);
+    let callback = returning(&fake_jwt_expiring_in(300));
+    let client = Opts::new()
+        .set("token", fake_jwt_expiring_in(300))
+        .set("onTokenExpired", callback.clone())
+        .set("autoRefresh", false)
+        .build();
+
+    // With nothing known yet, the token looks expired: one refresh is unavoidable.
+    get(&client, &format!("/open/echo?ns={ns}")).await;
+    assert_eq!(calls(&callback), 1);
+    // The response's Date header taught the client the offset: no second refresh.
+    get(&client, &format!("/open/echo?ns={ns}")).await;
+    get(&client, &format!("/open/echo?ns={ns}")).await;
+    assert_eq!(calls(&callback), 1);
+}
+
+#[wasm_bindgen_test]
+async fn coming_back_to_the_page_rechecks_expiry() {
+    let ns = ns("wake");
+    let callback = token_callback(SERVER, &ns, 300, 0, "string");
+    let client = Opts::new()
+        .set("token", js_token(&ns, 600).await)
+        .set("onTokenExpired", callback.clone())
+        .build();
+    let clock = ShiftedClock::by(0.0);
+
+    clock.jump(9.5 * 60_000.0);
+    dispatch_visibility_change();
+    sleep(500).await;
+
+    assert_eq!(calls(&callback), 1, "the tab became visible 30 s before expiry: refreshed at once");
+    drop(client);
+}
+
+#[wasm_bindgen_test]
+async fn a_machine_that_slept_past_the_refresh_time_refreshes_on_waking() {
+    let ns = ns("sleep");
+    let callback = token_callback(SERVER, &ns, 300, 0, "string");
+    let log = recorder();
+    let _client = Opts::new()
+        .set("token", js_token(&ns, 600).await)
+        .set("onTokenExpired", callback.clone())
+        .set("onEvent", log.clone())
+        .build();
+    let clock = ShiftedClock::by(0.0);
+
+    // Timers do not run while a machine sleeps; it wakes with the wall clock far ahead.
+    clock.jump(9.5 * 60_000.0);
+    sleep(6_000).await;
+
+    assert_eq!(calls(&callback), 1, "the next timer tick saw the due time had passed");
+    assert!(event_types(&log).contains("refresh-start,refreshed"));
+}
