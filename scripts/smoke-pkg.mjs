@@ -5,12 +5,9 @@
 //
 // Env: TF_SMOKE_PORT (default 8797; the second origin is the next port), CHROMIUM
 // (default /usr/bin/chromium).
-import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { check, launchChromium, makeSite, runChecks, startDevserver } from "./lib/browser.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pages = ["/plain/"];
@@ -22,46 +19,8 @@ if (!args.includes("--server") || !serverBin) {
   process.exit(2);
 }
 const port = Number(process.env.TF_SMOKE_PORT ?? 8797);
-const origin = `http://127.0.0.1:${port}`;
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const chromiumArgs = [
-  "--no-sandbox", // we may run as root
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  // The machine has no network: without these Chromium keeps dialing out and failing.
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function startServer(site) {
-  const child = spawn(serverBin, ["--port", String(port), "--other-port", String(port + 1), "--static", site], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  let exited = null;
-  child.on("exit", (code, signal) => (exited = signal ?? code));
-  child.on("error", (err) => (exited = err.message));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== null) throw new Error(`devserver exited (${exited}) before answering:\n${log}`);
-    try {
-      if ((await fetch(`${origin}/health`)).ok) return { child, log: () => log };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`devserver did not answer ${origin}/health within 60 s:\n${log}`);
-    await sleep(250);
-  }
-}
-
-async function checkPage(browser, path) {
+async function checkPage(browser, origin, path) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
@@ -85,36 +44,28 @@ async function checkPage(browser, path) {
   } finally {
     await context.close();
   }
-  return problems;
+  check(problems.length === 0, problems.join("\n  "));
 }
 
+const site = makeSite([
+  [join(root, "www"), "."],
+  [join(root, "pkg"), "pkg"],
+]);
 let server;
 let browser;
-const site = mkdtempSync(join(tmpdir(), "tokenfetch-site-"));
-let passed = 0;
-let failed = 0;
+let ok = false;
 try {
-  cpSync(join(root, "www"), site, { recursive: true });
-  cpSync(join(root, "pkg"), join(site, "pkg"), { recursive: true });
-  server = await startServer(site);
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
-  for (const path of pages) {
-    const problems = await checkPage(browser, path);
-    if (problems.length === 0) {
-      passed++;
-      console.log(`smoke: ok ${path}`);
-    } else {
-      failed++;
-      console.log(`smoke: FAILED ${path}\n  ${problems.join("\n  ")}`);
-    }
-  }
+  server = await startDevserver(serverBin, port, site.dir);
+  browser = await launchChromium();
+  ok = await runChecks(
+    "smoke",
+    pages.map((path) => [path, () => checkPage(browser, server.origin, path)]),
+  );
 } catch (err) {
-  failed++;
-  console.log(`smoke: FAILED ${err?.stack ?? err}`);
+  console.log(`smoke: FAILED ${err?.stack ?? err}\nsmoke: 0 passed, 1 failed`);
 } finally {
   await browser?.close().catch(() => {});
-  server?.child.kill();
-  rmSync(site, { recursive: true, force: true });
+  server?.stop();
+  site.dispose();
 }
-console.log(`smoke: ${passed} passed, ${failed} failed`);
-process.exitCode = failed === 0 ? 0 : 1;
+process.exitCode = ok ? 0 : 1;

@@ -5,6 +5,7 @@
 #   TF_TEST_PORT        devserver port for the browser tests (default 8787)
 #   TF_TEST_OTHER_PORT  its second origin (default TF_TEST_PORT + 1)
 #   TF_SMOKE_PORT       devserver port for the package smoke test (default 8797; +1 too)
+#   TF_TABS_PORT        devserver port for the cross-tab test (default 8940; +1 too)
 #   CHROMEDRIVER, GECKODRIVER   WebDriver clients (default /usr/bin/chromedriver, geckodriver on PATH)
 #   WASM_BINDGEN_TEST_TIMEOUT   seconds per browser test run (default 300)
 set -euo pipefail
@@ -64,6 +65,10 @@ step_firefox() {
 
 step_build() { TF_SKIP_INSTALL=1 bash scripts/build.sh; }
 
+step_tabs() {
+  node tests/tabs/tabs.e2e.mjs --server "$server_bin"
+}
+
 step_smoke() {
   if port_in_use "$smoke_port"; then
     die "something already listens on 127.0.0.1:$smoke_port; pick a free port with TF_SMOKE_PORT=N"
@@ -80,6 +85,7 @@ steps=(
   "browser tests in Firefox:step_firefox"
   "npm run build:step_build"
   "package smoke test (Chromium):step_smoke"
+  "shareAcrossTabs in 4 Chromium tabs:step_tabs"
 )
 
 names=()
@@ -123,7 +129,9 @@ finish() {
 # "P F": tests passed and failed according to the result lines in a step's log.
 test_counts() {
   [[ -f "$1" ]] || { echo "0 0"; return; }
-  sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^smoke: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$1" |
+  # cargo/wasm-bindgen-test's "test result: ok. N passed; M failed", and our Node runners'
+  # closing "<label>: N passed, M failed" (smoke, tabs, e2e, typescript, ...).
+  sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^[a-z][a-z0-9-]*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$1" |
     awk '{ p += $1; f += $2 } END { print p + 0, f + 0 }'
 }
 

@@ -25,6 +25,7 @@ use crate::web::events::{Events, Trigger};
 use crate::web::js::{get, now_ms, type_error};
 use crate::web::options::{parse, Config};
 use crate::web::refresh::as_bool_promise;
+use crate::web::tabs::Tabs;
 use crate::web::types::{AuthClientOptions, AuthRequestInit};
 
 /// An event listener added by the client: where, for which event, and the closure to remove.
@@ -48,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) jitter: Cell<f64>,
     /// Wake-up listeners (`visibilitychange`, `pageshow`, `online`), removed by `free()`.
     listeners: RefCell<Vec<Listener>>,
+    /// The shared channel when `shareAcrossTabs` is on and the browser supports it.
+    pub(crate) tabs: RefCell<Option<Rc<Tabs>>>,
 }
 
 impl Inner {
@@ -81,6 +84,19 @@ impl Inner {
         self.timer.replace(None);
     }
 
+    /// Clears this tab only (another tab cleared the shared token).
+    pub(crate) fn clear_local(&self) {
+        if self.state.borrow().token().is_some() {
+            self.clear();
+            self.events.cleared();
+        }
+    }
+
+    /// The shared channel, if any.
+    pub(crate) fn tabs(&self) -> Option<Rc<Tabs>> {
+        self.tabs.borrow().clone()
+    }
+
     /// Re-checks expiry when the page comes back (tab shown, restored from the back/forward cache,
     /// network back): timers may have been throttled or the machine may have slept.
     fn listen_for_wake_ups(self: &Rc<Self>) {
@@ -111,6 +127,9 @@ impl Inner {
         self.clear();
         for (target, event, closure) in self.listeners.take() {
             let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+        if let Some(tabs) = self.tabs.take() {
+            tabs.leave();
         }
     }
 }
@@ -151,9 +170,17 @@ impl AuthClient {
             skew: RefCell::new(Skew::default()),
             jitter: Cell::new(0.0),
             listeners: RefCell::new(Vec::new()),
+            tabs: RefCell::new(None),
         });
         if let Some(token) = token {
             inner.set(token);
+        }
+        if let Some(channel) = &inner.config.share_channel {
+            let tabs = Tabs::join(channel, Rc::downgrade(&inner));
+            if let Some(tabs) = &tabs {
+                tabs.announce(inner.state.borrow().token().is_some());
+            }
+            inner.tabs.replace(tabs);
         }
         inner.listen_for_wake_ups();
         Ok(AuthClient(inner))
@@ -195,6 +222,9 @@ impl AuthClient {
         }
         let token = Token::parse(text).map_err(|e| type_error(e.message()))?;
         self.0.set(token);
+        if let Some(tabs) = self.0.tabs() {
+            tabs.send_token(&self.0);
+        }
         Ok(())
     }
 
@@ -217,6 +247,9 @@ impl AuthClient {
     pub fn clear(&self) {
         self.0.clear();
         self.0.events.cleared();
+        if let Some(tabs) = self.0.tabs() {
+            tabs.send_cleared();
+        }
     }
 
     /// Whether a token is held.

@@ -66,6 +66,11 @@ impl Events {
         self.emit("refreshed", &[("expiresAt", expiry(expires_at_ms))]);
     }
 
+    /// A token another tab refreshed, received over the shared channel.
+    pub fn refreshed_from_tab(&self, expires_at_ms: Option<f64>) {
+        self.emit("refreshed", &[("expiresAt", expiry(expires_at_ms)), ("fromTab", JsValue::TRUE)]);
+    }
+
     /// `status` for a `refreshUrl` answer that was not 2xx; `error` for what a callback threw.
     pub fn refresh_failed(&self, reason: &str, status: Option<u16>, error: Option<JsValue>) {
         let mut fields = vec![("reason", JsValue::from_str(reason))];

@@ -7,4 +7,5 @@ mod fetch;
 mod js;
 mod options;
 mod refresh;
+mod tabs;
 mod types;

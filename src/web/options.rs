@@ -20,9 +20,7 @@ pub(crate) struct Config {
     pub base_url: Option<String>,
     /// Serialized origins (`https://api.example.com`) that receive the token.
     pub allowed_origins: Vec<String>,
-    /// The BroadcastChannel/Web Lock name when `shareAcrossTabs` is on. Validated now; the
-    /// cross-tab refresh that uses it is not built yet, so the client works as if it were off.
-    #[allow(dead_code)]
+    /// The BroadcastChannel/Web Lock name when `shareAcrossTabs` is on.
     pub share_channel: Option<String>,
     pub on_event: Option<Function>,
 }

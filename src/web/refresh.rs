@@ -124,16 +124,40 @@ impl Inner {
     async fn run_refresh(self: Rc<Self>, id: u64, trigger: Trigger) -> bool {
         self.events.refresh_start(trigger);
         let generation = self.state.borrow().generation();
+        let installed = match self.tabs() {
+            // Under the tabs' lock: a tab that gets it after another refreshed already holds the
+            // new token (the generation moved) and does not call its own callback.
+            Some(tabs) => tabs.locked(Rc::clone(&self).obtain_and_install(generation)).await,
+            None => Rc::clone(&self).obtain_and_install(generation).await,
+        };
+        // A superseded refresh did not fail: someone else installed or cleared a token meanwhile.
+        let succeeded = installed || self.state.borrow().generation() != generation;
+        let now = self.server_now();
+        self.state.borrow_mut().finish_refresh(id, succeeded, now);
+        self.in_flight.replace(None);
+        self.arm_timer();
+        installed || (succeeded && self.state.borrow().token().is_some())
+    }
+
+    /// Gets a token and installs it, unless the token changed since `generation`; shares it with
+    /// the other tabs (and waits for their acknowledgements) when the option is on.
+    async fn obtain_and_install(self: Rc<Self>, generation: u64) -> bool {
+        if self.state.borrow().generation() != generation {
+            return false;
+        }
         let outcome = match self.obtain().await {
             Ok(_) if self.closed.get() => Err(Failure::Superseded),
             Ok(_) if self.state.borrow().generation() != generation => Err(Failure::Superseded),
             other => other,
         };
-        let installed = match outcome {
+        match outcome {
             Ok(new) => {
                 let expires_at_ms = new.expires_at_ms;
                 self.install(new, Origin::Refresh);
                 self.events.refreshed(expires_at_ms);
+                if let Some(tabs) = self.tabs() {
+                    tabs.share_token(&self).await;
+                }
                 true
             }
             Err(failure) => {
@@ -145,14 +169,7 @@ impl Inner {
                 }
                 false
             }
-        };
-        // A superseded refresh did not fail: someone else installed or cleared a token meanwhile.
-        let succeeded = installed || self.state.borrow().generation() != generation;
-        let now = self.server_now();
-        self.state.borrow_mut().finish_refresh(id, succeeded, now);
-        self.in_flight.replace(None);
-        self.arm_timer();
-        installed
+        }
     }
 
     /// Asks the callback, or else `refreshUrl`, for a token within `refreshTimeoutMs`.

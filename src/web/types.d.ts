@@ -70,7 +70,7 @@ export type RefreshFailureReason =
 export type AuthEvent =
   | { type: "token-set"; expiresAt: number | null }
   | { type: "refresh-start"; trigger: RefreshTrigger }
-  | { type: "refreshed"; expiresAt: number | null }
+  | { type: "refreshed"; expiresAt: number | null; fromTab?: boolean }
   | { type: "refresh-failed"; reason: RefreshFailureReason; status?: number; error?: unknown }
   | { type: "retry"; status: number }
   | { type: "cleared" };

@@ -1,0 +1,82 @@
+// What the Node-driven browser tests share: Chromium as this machine can run it, a devserver
+// serving a temporary site, and the closing line the test summary counts.
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+export const chromiumArgs = [
+  "--no-sandbox", // we may run as root
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  // The machine has no network: without these Chromium keeps dialing out and failing.
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Debian's Chromium, headless (never a downloaded browser). */
+export function launchChromium() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: chromiumArgs, headless: true });
+}
+
+/** A temporary folder holding `entries` ([source, name inside the site]); removed by `dispose()`. */
+export function makeSite(entries) {
+  const dir = mkdtempSync(join(tmpdir(), "tokenfetch-site-"));
+  for (const [source, name] of entries) cpSync(source, join(dir, name), { recursive: true });
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts tokenfetch-devserver on `port` (and `port + 1`) serving `site`; waits for /health. */
+export async function startDevserver(bin, port, site, extraArgs = []) {
+  const origin = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, ["--port", String(port), "--other-port", String(port + 1), "--static", site, ...extraArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  let exited = null;
+  child.on("exit", (code, signal) => (exited = signal ?? code));
+  child.on("error", (err) => (exited = err.message));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`devserver exited (${exited}) before answering:\n${log}`);
+    try {
+      if ((await fetch(`${origin}/health`)).ok) return { origin, child, log: () => log, stop: () => child.kill() };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`devserver did not answer ${origin}/health within 60 s:\n${log}`);
+    await sleep(250);
+  }
+}
+
+/** Runs named async checks in order and prints `<label>: N passed, M failed` (counted by npm test). */
+export async function runChecks(label, checks) {
+  let passed = 0;
+  let failed = 0;
+  for (const [name, check] of checks) {
+    const started = Date.now();
+    try {
+      await check();
+      passed++;
+      console.log(`${label}: ok ${name} (${Date.now() - started} ms)`);
+    } catch (err) {
+      failed++;
+      console.log(`${label}: FAILED ${name}\n  ${err?.stack ?? err}`);
+    }
+  }
+  console.log(`${label}: ${passed} passed, ${failed} failed`);
+  return failed === 0;
+}
+
+/** Throws `message` unless `condition`. */
+export function check(condition, message) {
+  if (!condition) throw new Error(message);
+}

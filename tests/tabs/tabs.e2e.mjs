@@ -1,0 +1,127 @@
+// shareAcrossTabs in real Chromium tabs: four tabs holding the same expired token refresh once
+// (counted on the server), logout in one tab logs out all, and without Web Locks the client
+// works as if the option were off.
+//
+//   node tests/tabs/tabs.e2e.mjs --server target/debug/tokenfetch-devserver
+//
+// Env: TF_TABS_PORT (default 8940; the second origin is the next port).
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { check, launchChromium, makeSite, runChecks, sleep, startDevserver } from "../../scripts/lib/browser.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const serverBin = process.argv[process.argv.indexOf("--server") + 1];
+if (!process.argv.includes("--server") || !serverBin) {
+  console.error("usage: node tests/tabs/tabs.e2e.mjs --server PATH_TO_TOKENFETCH_DEVSERVER");
+  process.exit(2);
+}
+const port = Number(process.env.TF_TABS_PORT ?? 8940);
+
+const site = makeSite([
+  [join(root, "pkg"), "pkg"],
+  [join(root, "tests", "tabs"), "tabs"],
+]);
+let server;
+let browser;
+let ok = false;
+try {
+  server = await startDevserver(serverBin, port, site.dir);
+  browser = await launchChromium();
+  const api = async (path, method = "POST") => (await fetch(server.origin + path, { method })).json();
+  const ns = (name) => `${name}-${Math.random().toString(36).slice(2, 10)}`;
+
+  /** Opens `n` tabs of one browser profile on the test page and waits until each is ready. */
+  async function openTabs(context, n, query) {
+    const pages = [];
+    for (let i = 0; i < n; i++) {
+      const page = await context.newPage();
+      const errors = [];
+      page.on("pageerror", (err) => errors.push(err.message));
+      page.errors = errors;
+      await page.goto(`${server.origin}/tabs/?${new URLSearchParams(query)}`);
+      await page.waitForSelector("body[data-ready]", { state: "attached" });
+      pages.push(page);
+    }
+    await sleep(300); // let the tabs introduce themselves over the channel
+    return pages;
+  }
+
+  ok = await runChecks("tabs", [
+    [
+      "4 tabs with an expired token refresh once",
+      async () => {
+        const name = ns("tabs4");
+        const { access_token: expired } = await api(`/auth/token?ns=${name}&ttl=-5`);
+        const context = await browser.newContext();
+        const pages = await openTabs(context, 4, { ns: name, token: expired });
+        const statuses = await Promise.all(pages.map((p) => p.evaluate(() => window.callMe())));
+        const calls = await Promise.all(pages.map((p) => p.evaluate(() => window.callbackCalls)));
+        const stats = await api(`/control/stats?ns=${name}`, "GET");
+        console.log(`  statuses ${statuses.join(",")}; callback calls per tab ${calls.join(",")}; server tokensIssued ${stats.tokensIssued} (1 is the expired token)`);
+        check(statuses.every((s) => s === 200), `every tab's request succeeds: ${statuses}`);
+        check(calls.reduce((a, b) => a + b, 0) === 1, `exactly one callback call across tabs: ${calls}`);
+        check(stats.tokensIssued === 2, `the server minted one token for the refresh: ${stats.tokensIssued - 1}`);
+        check(stats.unauthorized === 0, `no tab sent the expired token: ${stats.unauthorized}`);
+        for (const page of pages) check(page.errors.length === 0, `page errors: ${page.errors}`);
+        await context.close();
+      },
+    ],
+    [
+      "logout in one tab clears all",
+      async () => {
+        const name = ns("logout");
+        const { access_token: token } = await api(`/auth/token?ns=${name}&ttl=300`);
+        const context = await browser.newContext();
+        const pages = await openTabs(context, 3, { ns: name, token });
+        check((await pages[2].evaluate(() => window.callMe())) === 200, "logged in");
+        await pages[0].evaluate(() => window.client.clear());
+        await sleep(300);
+        const held = await Promise.all(pages.map((p) => p.evaluate(() => window.client.hasToken)));
+        const cleared = await Promise.all(pages.map((p) => p.evaluate(() => window.events.some((e) => e.type === "cleared"))));
+        console.log(`  hasToken after logout: ${held.join(",")}`);
+        check(held.every((h) => h === false), `every tab forgot the token: ${held}`);
+        check(cleared.every(Boolean), `every tab reported "cleared": ${cleared}`);
+        await context.close();
+      },
+    ],
+    [
+      "a token set in one tab reaches a tab opened later",
+      async () => {
+        const name = ns("newcomer");
+        const { access_token: token } = await api(`/auth/token?ns=${name}&ttl=300`);
+        const context = await browser.newContext();
+        const [first] = await openTabs(context, 1, { ns: name });
+        await first.evaluate((t) => window.client.setToken(t), token);
+        const [late] = await openTabs(context, 1, { ns: name });
+        check(await late.evaluate(() => window.client.hasToken), "the new tab received the token");
+        check((await late.evaluate(() => window.callMe())) === 200, "and uses it");
+        check((await late.evaluate(() => window.callbackCalls)) === 0, "without a refresh of its own");
+        await context.close();
+      },
+    ],
+    [
+      "without Web Locks the option is off and the client still works",
+      async () => {
+        const name = ns("nolocks");
+        const { access_token: expired } = await api(`/auth/token?ns=${name}&ttl=-5`);
+        const context = await browser.newContext();
+        await context.addInitScript(() => {
+          Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined });
+        });
+        const pages = await openTabs(context, 2, { ns: name, token: expired });
+        const statuses = await Promise.all(pages.map((p) => p.evaluate(() => window.callMe())));
+        const calls = await Promise.all(pages.map((p) => p.evaluate(() => window.callbackCalls)));
+        check(statuses.every((s) => s === 200), `requests succeed: ${statuses}`);
+        check(calls.every((c) => c === 1), `each tab refreshed on its own: ${calls}`);
+        await context.close();
+      },
+    ],
+  ]);
+} catch (err) {
+  console.log(`tabs: FAILED ${err?.stack ?? err}\ntabs: 0 passed, 1 failed`);
+} finally {
+  await browser?.close().catch(() => {});
+  server?.stop();
+  site.dispose();
+}
+process.exitCode = ok ? 0 : 1;
