@@ -7,17 +7,12 @@
 // (default /usr/bin/chromium).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, launchChromium, makeSite, runChecks, startDevserver } from "./lib/browser.mjs";
+import { check, runSuite, serverBinFromArgs } from "./lib/browser.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pages = ["/plain/"];
 
-const args = process.argv.slice(2);
-const serverBin = args[args.indexOf("--server") + 1];
-if (!args.includes("--server") || !serverBin) {
-  console.error("usage: node scripts/smoke-pkg.mjs --server PATH_TO_TOKENFETCH_DEVSERVER");
-  process.exit(2);
-}
+const serverBin = serverBinFromArgs("node scripts/smoke-pkg.mjs --server PATH_TO_TOKENFETCH_DEVSERVER");
 const port = Number(process.env.TF_SMOKE_PORT ?? 8797);
 
 async function checkPage(browser, origin, path) {
@@ -47,25 +42,10 @@ async function checkPage(browser, origin, path) {
   check(problems.length === 0, problems.join("\n  "));
 }
 
-const site = makeSite([
+const entries = [
   [join(root, "www"), "."],
   [join(root, "pkg"), "pkg"],
-]);
-let server;
-let browser;
-let ok = false;
-try {
-  server = await startDevserver(serverBin, port, site.dir);
-  browser = await launchChromium();
-  ok = await runChecks(
-    "smoke",
-    pages.map((path) => [path, () => checkPage(browser, server.origin, path)]),
-  );
-} catch (err) {
-  console.log(`smoke: FAILED ${err?.stack ?? err}\nsmoke: 0 passed, 1 failed`);
-} finally {
-  await browser?.close().catch(() => {});
-  server?.stop();
-  site.dispose();
-}
-process.exitCode = ok ? 0 : 1;
+];
+await runSuite("smoke", { serverBin, port, entries }, ({ server, browser }) =>
+  pages.map((path) => [path, () => checkPage(browser, server.origin, path)]),
+);

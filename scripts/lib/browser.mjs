@@ -80,3 +80,38 @@ export async function runChecks(label, checks) {
 export function check(condition, message) {
   if (!condition) throw new Error(message);
 }
+
+/** The devserver binary named by `--server PATH` on the command line; exits with `usage` otherwise. */
+export function serverBinFromArgs(usage) {
+  const index = process.argv.indexOf("--server");
+  const bin = index >= 0 ? process.argv[index + 1] : undefined;
+  if (!bin) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  return bin;
+}
+
+/**
+ * A whole Node-driven browser suite: assembles the site from `entries`, starts the devserver on
+ * `port` and Chromium, runs the checks `makeChecks({ server, browser })` returns, tears everything
+ * down and sets the exit code.
+ */
+export async function runSuite(label, { serverBin, port, entries, serverArgs = [] }, makeChecks) {
+  const site = makeSite(entries);
+  let server;
+  let browser;
+  let ok = false;
+  try {
+    server = await startDevserver(serverBin, port, site.dir, serverArgs);
+    browser = await launchChromium();
+    ok = await runChecks(label, makeChecks({ server, browser }));
+  } catch (err) {
+    console.log(`${label}: FAILED ${err?.stack ?? err}\n${label}: 0 passed, 1 failed`);
+  } finally {
+    await browser?.close().catch(() => {});
+    server?.stop();
+    site.dispose();
+  }
+  process.exitCode = ok ? 0 : 1;
+}

@@ -7,26 +7,17 @@
 // Env: TF_TABS_PORT (default 8940; the second origin is the next port).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, launchChromium, makeSite, runChecks, sleep, startDevserver } from "../../scripts/lib/browser.mjs";
+import { check, runSuite, serverBinFromArgs, sleep } from "../../scripts/lib/browser.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const serverBin = process.argv[process.argv.indexOf("--server") + 1];
-if (!process.argv.includes("--server") || !serverBin) {
-  console.error("usage: node tests/tabs/tabs.e2e.mjs --server PATH_TO_TOKENFETCH_DEVSERVER");
-  process.exit(2);
-}
+const serverBin = serverBinFromArgs("node tests/tabs/tabs.e2e.mjs --server PATH_TO_TOKENFETCH_DEVSERVER");
 const port = Number(process.env.TF_TABS_PORT ?? 8940);
 
-const site = makeSite([
+const entries = [
   [join(root, "pkg"), "pkg"],
   [join(root, "tests", "tabs"), "tabs"],
-]);
-let server;
-let browser;
-let ok = false;
-try {
-  server = await startDevserver(serverBin, port, site.dir);
-  browser = await launchChromium();
+];
+await runSuite("tabs", { serverBin, port, entries }, ({ server, browser }) => {
   const api = async (path, method = "POST") => (await fetch(server.origin + path, { method })).json();
   const ns = (name) => `${name}-${Math.random().toString(36).slice(2, 10)}`;
 
@@ -46,7 +37,7 @@ try {
     return pages;
   }
 
-  ok = await runChecks("tabs", [
+  return [
     [
       "4 tabs with an expired token refresh once",
       async () => {
@@ -116,12 +107,5 @@ try {
         await context.close();
       },
     ],
-  ]);
-} catch (err) {
-  console.log(`tabs: FAILED ${err?.stack ?? err}\ntabs: 0 passed, 1 failed`);
-} finally {
-  await browser?.close().catch(() => {});
-  server?.stop();
-  site.dispose();
-}
-process.exitCode = ok ? 0 : 1;
+  ];
+});
