@@ -1,9 +1,10 @@
 //! `tokenfetch-devserver`: the backend for tokenfetch's browser tests and demo.
 //!
 //! Issues short-lived HS256 tokens, serves protected and open echo routes, test controls
-//! (revocation, refresh faults, delays, per-namespace stats) and optionally a static
+//! (revocation, refresh faults, delays, chaos mode, per-namespace stats) and optionally a static
 //! directory, on two loopback ports (two origins) at once.
 
+mod chaos;
 mod cors;
 mod request;
 mod routes;

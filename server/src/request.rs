@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::chaos::DropMode;
+
 /// Longest namespace accepted.
 const MAX_NS_LEN: usize = 128;
 /// Longest `delay`/`ms` accepted (10 minutes).
@@ -23,6 +25,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub body: Value,
     pub www_authenticate: Option<&'static str>,
+    /// Chaos: instead of this answer, cut the connection.
+    pub drop: Option<DropMode>,
 }
 
 impl ApiError {
@@ -31,6 +35,23 @@ impl ApiError {
             status,
             body,
             www_authenticate: None,
+            drop: None,
+        }
+    }
+
+    /// `401 invalid_token` with `WWW-Authenticate: Bearer error="invalid_token"`.
+    pub fn invalid_token(body: Value) -> Self {
+        Self {
+            www_authenticate: Some(r#"Bearer error="invalid_token""#),
+            ..Self::new(StatusCode::UNAUTHORIZED, body)
+        }
+    }
+
+    /// No answer at all: the connection is cut (chaos mode).
+    pub fn dropped(mode: DropMode) -> Self {
+        Self {
+            drop: Some(mode),
+            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, Value::Null)
         }
     }
 
@@ -53,6 +74,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(mode) = self.drop {
+            return mode.response();
+        }
         let mut response = (self.status, Json(self.body)).into_response();
         if let Some(value) = self.www_authenticate {
             response
@@ -93,7 +117,13 @@ impl Params {
         Ok(self.ns()?.unwrap_or_else(|| "default".to_owned()))
     }
 
-    fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
+    /// Names of all parameters given.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// Parameter `name` parsed as `T`; absent or empty is `None`, unparsable a 400 naming it.
+    pub fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
         match self.get(name) {
             None | Some("") => Ok(None),
             Some(raw) => raw

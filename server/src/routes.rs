@@ -16,6 +16,7 @@ use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use tower_http::services::ServeDir;
 
+use crate::chaos::{Chaos, Fault, Settings, TokenFault};
 use crate::cors::cors;
 use crate::request::{bearer, cookie, request_id, ApiError, Bearer, Params};
 use crate::state::{AppState, Session};
@@ -42,6 +43,7 @@ pub fn router(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .route("/control/refresh-fail", post(control_refresh_fail))
         .route("/control/delay", post(control_delay))
         .route("/control/reset", post(control_reset))
+        .route("/control/chaos", post(control_chaos))
         .route("/control/stats", get(control_stats))
         .with_state(state);
     let app = match static_dir {
@@ -73,13 +75,21 @@ async fn pause(delay: Duration) {
     }
 }
 
-/// `POST /auth/token?ns&ttl&delay`: mints a token without a session.
-async fn auth_token(State(state): State<AppState>, uri: Uri) -> Result<Json<Value>, ApiError> {
+/// `POST /auth/token?ns&ttl&delay`: mints a token without a session (counted in
+/// `tokenCalls` whatever the answer; chaos mode may fail, hang or garble it).
+async fn auth_token(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
     let params = Params::from_uri(&uri)?;
     let ns = params.ns_or_default()?;
+    let fault = state.with_ns(&ns, |n| {
+        n.token_calls += 1;
+        n.chaos_token_fault(Instant::now())
+    });
     let ttl = params.ttl(state.default_ttl())?;
     pause(params.millis("delay")?).await;
-    Ok(Json(issue(&state, &ns, ttl)?))
+    if let Some(response) = fault.respond().await {
+        return Ok(response);
+    }
+    Ok(Json(issue(&state, &ns, ttl)?).into_response())
 }
 
 /// `POST /auth/login?ns&ttl`: opens a session (cookie) and mints a token.
@@ -100,7 +110,7 @@ async fn auth_refresh(
     State(state): State<AppState>,
     uri: Uri,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let params = Params::from_uri(&uri)?;
     let delay = params.millis("delay")?;
     let session = cookie(&headers, SESSION_COOKIE).and_then(|id| state.session(id));
@@ -108,9 +118,17 @@ async fn auth_refresh(
         Some(s) => s.ns.clone(),
         None => params.ns_or_default()?,
     };
-    let failing = state.with_ns(&ns, |n| {
+    let (failing, fault) = state.with_ns(&ns, |n| {
         n.refresh_calls += 1;
-        n.refresh_failing(Instant::now())
+        let now = Instant::now();
+        let failing = n.refresh_failing(now);
+        // Chaos only for calls that would otherwise mint a token.
+        let fault = if session.is_some() && !failing {
+            n.chaos_token_fault(now)
+        } else {
+            TokenFault::None
+        };
+        (failing, fault)
     });
     pause(delay).await;
     match session {
@@ -122,7 +140,10 @@ async fn auth_refresh(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"error": "refresh_unavailable"}),
         )),
-        Some(s) => Ok(Json(issue(&state, &s.ns, s.ttl)?)),
+        Some(s) => match fault.respond().await {
+            Some(response) => Ok(response),
+            None => Ok(Json(issue(&state, &s.ns, s.ttl)?).into_response()),
+        },
     }
 }
 
@@ -157,15 +178,13 @@ fn inspect(
 }
 
 fn invalid_token(reason: Reason) -> ApiError {
-    ApiError {
-        status: StatusCode::UNAUTHORIZED,
-        body: json!({"error": "invalid_token", "reason": reason.as_str()}),
-        www_authenticate: Some(r#"Bearer error="invalid_token""#),
-    }
+    ApiError::invalid_token(json!({"error": "invalid_token", "reason": reason.as_str()}))
 }
 
-/// Gate of every protected route: judges the token on arrival, counts, waits `?delay` plus
-/// the namespace's delay, then answers with the verdict reached on arrival.
+/// Gate of every protected route: judges the token on arrival, counts (the `X-Request-Id`
+/// too, whatever happens next), draws the chaos decision if chaos mode is on, waits `?delay`
+/// plus the namespace's delay plus the chaos delay, then answers with the verdict reached on
+/// arrival, or with the chaos fault: a cut connection, a 500, or a 401 for a valid token.
 async fn authorize(
     state: &AppState,
     headers: &HeaderMap,
@@ -174,7 +193,8 @@ async fn authorize(
     let delay = params.millis("delay")?;
     let (ns, inspection) = inspect(state, headers, params)?;
     let now = now_secs();
-    let (outcome, extra) = state.with_ns(&ns, |n| {
+    let arrival = Instant::now();
+    let (outcome, extra, decision) = state.with_ns(&ns, |n| {
         let outcome = match inspection {
             Inspection::Signed(claims) => verdict(&claims, now, n.generation).map(|()| claims),
             Inspection::Rejected(reason) => Err(reason),
@@ -186,10 +206,32 @@ async fn authorize(
             n.unauthorized += 1;
         }
         n.count_request_id(request_id(headers));
-        (outcome, n.delay)
+        let decision = n.chaos_decision(arrival);
+        match decision.map(|d| d.fault) {
+            Some(Fault::Unauthorized) if outcome.is_ok() => n.chaos_401 += 1,
+            Some(Fault::ServerError) => n.chaos_500 += 1,
+            Some(Fault::Drop(_)) => n.chaos_dropped += 1,
+            _ => {}
+        }
+        (outcome, n.delay, decision)
     });
-    pause(delay + extra).await;
-    outcome.map_err(invalid_token)
+    let chaos_delay = decision.map_or(Duration::ZERO, |d| d.delay);
+    pause(delay + extra + chaos_delay).await;
+    match decision.map(|d| d.fault) {
+        Some(Fault::Drop(mode)) => Err(ApiError::dropped(mode)),
+        Some(Fault::ServerError) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"error": "chaos"}),
+        )),
+        // An invalid token keeps its own reason.
+        Some(Fault::Unauthorized) => match outcome {
+            Ok(_) => Err(ApiError::invalid_token(
+                json!({"error": "invalid_token", "reason": "chaos"}),
+            )),
+            Err(reason) => Err(invalid_token(reason)),
+        },
+        Some(Fault::None) | None => outcome.map_err(invalid_token),
+    }
 }
 
 /// `GET /api/me` (protected): `{"sub","ns","exp","iat"}`.
@@ -279,9 +321,11 @@ async fn api_scope(
     });
     pause(delay + extra).await;
     Err(ApiError {
-        status: StatusCode::UNAUTHORIZED,
-        body: json!({"error": "insufficient_scope"}),
         www_authenticate: Some(r#"Bearer error="insufficient_scope", scope="admin""#),
+        ..ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            json!({"error": "insufficient_scope"}),
+        )
     })
 }
 
@@ -357,7 +401,25 @@ async fn control_delay(State(state): State<AppState>, uri: Uri) -> Result<Json<V
     Ok(Json(json!({"ns": ns, "delayMs": delay.as_millis() as u64})))
 }
 
-/// `POST /control/reset?ns`: counters, faults and generation back to zero.
+/// `POST /control/chaos?ns&seconds&p401&p500&pDrop&maxDelayMs&refresh&seed&drop`: chaos mode
+/// for `seconds` (0 ends it), replacing any earlier one; counters are kept.
+async fn control_chaos(State(state): State<AppState>, uri: Uri) -> Result<Json<Value>, ApiError> {
+    let params = Params::from_uri(&uri)?;
+    let ns = params.ns_or_default()?;
+    let (duration, settings) = Settings::from_params(&params)?;
+    let mut body = Map::new();
+    body.insert("ns".into(), ns.clone().into());
+    body.insert("seconds".into(), duration.as_secs_f64().into());
+    body.insert("chaosActive".into(), (!duration.is_zero()).into());
+    if let Value::Object(fields) = settings.to_json() {
+        body.extend(fields);
+    }
+    let chaos = (!duration.is_zero()).then(|| Chaos::new(settings, Instant::now() + duration));
+    state.with_ns(&ns, |n| n.chaos = chaos);
+    Ok(Json(Value::Object(body)))
+}
+
+/// `POST /control/reset?ns`: counters, faults (chaos too) and generation back to zero.
 async fn control_reset(State(state): State<AppState>, uri: Uri) -> Result<Json<Value>, ApiError> {
     let ns = Params::from_uri(&uri)?.ns_or_default()?;
     state.reset_ns(&ns);
@@ -367,7 +429,8 @@ async fn control_reset(State(state): State<AppState>, uri: Uri) -> Result<Json<V
 /// `GET /control/stats?ns`.
 async fn control_stats(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
     let ns = Params::from_uri(&uri)?.ns_or_default()?;
-    Ok(Json(state.with_ns(&ns, |n| n.stats())).into_response())
+    let now = Instant::now();
+    Ok(Json(state.with_ns(&ns, |n| n.stats(now))).into_response())
 }
 
 #[cfg(test)]
@@ -413,6 +476,144 @@ mod tests {
         let (status, _, body) = call(app, "POST", &format!("/auth/token?{query}"), &[]).await;
         assert_eq!(status, StatusCode::OK);
         body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    #[tokio::test]
+    async fn chaos_mode() {
+        let app = app();
+        let auth = format!("Bearer {}", token(&app, "ns=c").await);
+        let me = |id: &'static str| {
+            let app = app.clone();
+            let auth = auth.clone();
+            async move {
+                let req = Request::get("/api/me")
+                    .header("authorization", auth)
+                    .header("x-request-id", id)
+                    .body(Body::empty())
+                    .expect("request");
+                app.oneshot(req).await.expect("infallible")
+            }
+        };
+
+        // Bad parameters are refused, naming the parameter.
+        let (status, _, body) =
+            call(&app, "POST", "/control/chaos?ns=c&seconds=5&p401=2", &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["detail"].as_str().expect("detail").contains("p401"));
+
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/control/chaos?ns=c&seconds=30&p401=1&seed=5",
+            &[],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["chaosActive"], true);
+        assert_eq!(body["seed"], "5");
+        assert_eq!(body["refresh"], "ok");
+        let res = me("a").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            res.headers()[header::WWW_AUTHENTICATE],
+            r#"Bearer error="invalid_token""#
+        );
+        // An invalid token keeps its own reason and is not a chaos 401.
+        let (status, _, body) = call(&app, "GET", "/api/me?ns=c", &[]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["reason"], "missing");
+        // Other namespaces are untouched.
+        let other = format!("Bearer {}", token(&app, "ns=c2").await);
+        let (status, _, _) = call(&app, "GET", "/api/me", &[("authorization", &other)]).await;
+        assert_eq!(status, StatusCode::OK);
+
+        call(&app, "POST", "/control/chaos?ns=c&seconds=30&p500=1", &[]).await;
+        let (status, _, body) = call(&app, "GET", "/api/me", &[("authorization", &auth)]).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body, json!({"error": "chaos"}));
+
+        // A dropped request's body fails (hyper then cuts the connection).
+        call(&app, "POST", "/control/chaos?ns=c&seconds=30&pDrop=1", &[]).await;
+        for id in ["a", "b"] {
+            let res = me(id).await;
+            assert!(axum::body::to_bytes(res.into_body(), usize::MAX)
+                .await
+                .is_err());
+        }
+
+        // Token endpoints follow `refresh`; `/auth/token` calls are counted whatever the answer.
+        call(
+            &app,
+            "POST",
+            "/control/chaos?ns=c&seconds=30&refresh=fail",
+            &[],
+        )
+        .await;
+        let (status, _, body) = call(&app, "POST", "/auth/token?ns=c", &[]).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body, json!({"error": "refresh_unavailable"}));
+        call(
+            &app,
+            "POST",
+            "/control/chaos?ns=c&seconds=30&refresh=garbage",
+            &[],
+        )
+        .await;
+        let res = app
+            .clone()
+            .oneshot(
+                Request::post("/auth/token?ns=c")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(res.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        assert!(serde_json::from_slice::<Value>(&bytes).is_err());
+
+        let (_, _, stats) = call(&app, "GET", "/control/stats?ns=c", &[]).await;
+        assert_eq!(stats["chaosActive"], true);
+        assert_eq!(stats["chaos401"], 1);
+        assert_eq!(stats["chaos500"], 1);
+        assert_eq!(stats["chaosDropped"], 2);
+        assert_eq!(stats["tokenCalls"], 3);
+        assert_eq!(stats["tokensIssued"], 1);
+        // Sends are counted on arrival, dropped ones included.
+        assert_eq!(stats["maxSendsPerRequestId"], 2);
+        assert_eq!(stats["distinctRequestIds"], 2);
+        assert_eq!(stats["requests"], 5);
+        assert_eq!(stats["authorized"], 4);
+
+        // Chaos ends by itself, with `seconds=0`, and with a reset.
+        call(&app, "POST", "/control/chaos?ns=c&seconds=0.1&p500=1", &[]).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let (status, _, _) = call(&app, "GET", "/api/me", &[("authorization", &auth)]).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, _, stats) = call(&app, "GET", "/control/stats?ns=c", &[]).await;
+        assert_eq!(stats["chaosActive"], false);
+        call(&app, "POST", "/control/chaos?ns=c&seconds=30&p500=1", &[]).await;
+        let (_, _, body) = call(&app, "POST", "/control/chaos?ns=c&seconds=0", &[]).await;
+        assert_eq!(body["chaosActive"], false);
+        let (status, _, _) = call(&app, "GET", "/api/me", &[("authorization", &auth)]).await;
+        assert_eq!(status, StatusCode::OK);
+        call(
+            &app,
+            "POST",
+            "/control/chaos?ns=c&seconds=30&p500=1&refresh=fail",
+            &[],
+        )
+        .await;
+        call(&app, "POST", "/control/reset?ns=c", &[]).await;
+        let fresh = format!("Bearer {}", token(&app, "ns=c").await);
+        let (status, _, _) = call(&app, "GET", "/api/me", &[("authorization", &fresh)]).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, _, stats) = call(&app, "GET", "/control/stats?ns=c", &[]).await;
+        assert_eq!(stats["chaosActive"], false);
+        assert_eq!(stats["chaos500"], 0);
+        assert_eq!(stats["tokenCalls"], 1);
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::chaos::{Chaos, Decision, TokenFault};
 use crate::tokens::TokenKeys;
 
 /// Counters, revocation generation and injected faults of one namespace.
@@ -22,6 +23,18 @@ pub struct Namespace {
     pub open_with_authorization: u64,
     /// Sends seen per `X-Request-Id`.
     pub request_ids: HashMap<String, u64>,
+    /// Highest value in `request_ids` (kept up to date so that stats stay O(1)).
+    pub max_sends_per_request_id: u64,
+    /// Calls of `POST /auth/token`, whatever the answer.
+    pub token_calls: u64,
+    /// Protected requests answered 401 by chaos although their token was valid.
+    pub chaos_401: u64,
+    /// Protected requests answered 500 by chaos.
+    pub chaos_500: u64,
+    /// Protected requests whose connection chaos cut.
+    pub chaos_dropped: u64,
+    /// Chaos mode (`POST /control/chaos`), possibly expired.
+    pub chaos: Option<Chaos>,
     /// `/auth/refresh` answers 503 until then.
     pub refresh_fail_until: Option<Instant>,
     /// Extra delay on every protected route.
@@ -35,11 +48,35 @@ impl Namespace {
 
     pub fn count_request_id(&mut self, id: Option<&str>) {
         if let Some(id) = id {
-            *self.request_ids.entry(id.to_owned()).or_insert(0) += 1;
+            let sends = match self.request_ids.get_mut(id) {
+                Some(sends) => sends,
+                None => self.request_ids.entry(id.to_owned()).or_insert(0),
+            };
+            *sends += 1;
+            self.max_sends_per_request_id = self.max_sends_per_request_id.max(*sends);
         }
     }
 
-    pub fn stats(&self) -> Stats {
+    /// Chaos mode, if on at `now` (an expired one is forgotten).
+    pub fn active_chaos(&mut self, now: Instant) -> Option<&mut Chaos> {
+        if self.chaos.as_ref().is_some_and(|c| !c.active(now)) {
+            self.chaos = None;
+        }
+        self.chaos.as_mut()
+    }
+
+    /// The chaos decision for a protected request arriving at `now`, if chaos is on.
+    pub fn chaos_decision(&mut self, now: Instant) -> Option<Decision> {
+        self.active_chaos(now).map(Chaos::decide)
+    }
+
+    /// The chaos fate of a token call arriving at `now`.
+    pub fn chaos_token_fault(&mut self, now: Instant) -> TokenFault {
+        self.active_chaos(now)
+            .map_or(TokenFault::None, Chaos::token_fault)
+    }
+
+    pub fn stats(&self, now: Instant) -> Stats {
         Stats {
             tokens_issued: self.tokens_issued,
             refresh_calls: self.refresh_calls,
@@ -50,8 +87,13 @@ impl Namespace {
             open_requests: self.open_requests,
             open_with_authorization: self.open_with_authorization,
             generation: self.generation,
-            max_sends_per_request_id: self.request_ids.values().copied().max().unwrap_or(0),
+            max_sends_per_request_id: self.max_sends_per_request_id,
             distinct_request_ids: self.request_ids.len() as u64,
+            token_calls: self.token_calls,
+            chaos_401: self.chaos_401,
+            chaos_500: self.chaos_500,
+            chaos_dropped: self.chaos_dropped,
+            chaos_active: self.chaos.as_ref().is_some_and(|c| c.active(now)),
         }
     }
 }
@@ -71,6 +113,13 @@ pub struct Stats {
     pub generation: u64,
     pub max_sends_per_request_id: u64,
     pub distinct_request_ids: u64,
+    pub token_calls: u64,
+    #[serde(rename = "chaos401")]
+    pub chaos_401: u64,
+    #[serde(rename = "chaos500")]
+    pub chaos_500: u64,
+    pub chaos_dropped: u64,
+    pub chaos_active: bool,
 }
 
 /// A login session, found through the `tf_session` cookie.
@@ -159,15 +208,16 @@ mod tests {
             n.count_request_id(Some("r2"));
             n.count_request_id(None);
         });
-        let a = state.with_ns("a", |n| n.stats());
+        let now = Instant::now();
+        let a = state.with_ns("a", |n| n.stats(now));
         assert_eq!(a.generation, 1);
         assert_eq!(a.max_sends_per_request_id, 2);
         assert_eq!(a.distinct_request_ids, 2);
-        assert_eq!(state.with_ns("b", |n| n.stats().generation), 0);
+        assert_eq!(state.with_ns("b", |n| n.stats(now).generation), 0);
         state.reset_ns("a");
         assert_eq!(
-            state.with_ns("a", |n| n.stats()),
-            Namespace::default().stats()
+            state.with_ns("a", |n| n.stats(now)),
+            Namespace::default().stats(now)
         );
     }
 

@@ -37,7 +37,8 @@ export async function stats(server, ns) {
 export function tokenCallback(server, ns, ttl, delayMs, shape) {
   const fn = async () => {
     fn.calls++;
-    const r = await fetch(`${server}/auth/token?ns=${ns}&ttl=${ttl}&delay=${delayMs}`, { method: "POST" });
+    // Like a careful app, give up on a token endpoint that hangs (and free the connection).
+    const r = await fetch(`${server}/auth/token?ns=${ns}&ttl=${ttl}&delay=${delayMs}`, { method: "POST", signal: AbortSignal.timeout(3000) });
     const body = await r.json();
     return shape === "object" ? body : body.access_token;
   };
@@ -158,6 +159,52 @@ export function restoreClock() { shift = 0; Date.now = realNow; }
 // A JWT-shaped token (unsigned) expiring `seconds` from the real now, without iat.
 export function fakeJwtExpiringIn(seconds) { return fakeJwt(JSON.stringify({ exp: Math.floor(realNow() / 1000) + seconds })); }
 export function dispatchVisibilityChange() { document.dispatchEvent(new Event("visibilitychange")); }
+// Fires `perClient` requests through each client at once, each with its own X-Request-Id, and
+// waits at most `deadlineMs` for all of them to settle. Returns what happened.
+export async function storm(clients, perClient, path, deadlineMs) {
+  const started = performance.now();
+  const outcomes = [];
+  let counter = 0;
+  const runs = clients.flatMap((client, c) => Array.from({ length: perClient }, () => {
+    const id = `r${c}-${counter++}-${Math.random().toString(36).slice(2, 8)}`;
+    const t0 = performance.now();
+    // One URL per request: Chrome's HTTP cache lets only one GET per URL through at a time.
+    return client.fetch(`${path}?r=${id}`, { headers: { "X-Request-Id": id } })
+      .then((r) => { outcomes.push({ ok: true, status: r.status, ms: performance.now() - t0 }); return r.arrayBuffer().catch(() => null); },
+            (e) => { outcomes.push({ ok: false, error: e?.name ?? String(e), ms: performance.now() - t0 }); });
+  }));
+  let timer;
+  const deadline = new Promise((r) => { timer = setTimeout(r, deadlineMs); });
+  await Promise.race([Promise.allSettled(runs), deadline]);
+  clearTimeout(timer);
+  const statuses = {};
+  for (const o of outcomes) { const k = o.ok ? String(o.status) : o.error; statuses[k] = (statuses[k] ?? 0) + 1; }
+  return {
+    sent: clients.length * perClient,
+    settled: outcomes.length,
+    resolved: outcomes.filter((o) => o.ok).length,
+    rejected: outcomes.filter((o) => !o.ok).length,
+    statuses: JSON.stringify(statuses),
+    maxMs: Math.round(Math.max(0, ...outcomes.map((o) => o.ms))),
+    latency: (() => { const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b); const at = (q) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0); return `p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, ${ms.filter((m) => m > 5000).length} over 5 s; slow ones: ${JSON.stringify(outcomes.filter((o) => o.ms > 5000).slice(0, 8).map((o) => [o.ok ? o.status : o.error, Math.round(o.ms)]))}`; })(),
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
+// True when refresh-start and its outcome alternate: no two refreshes of one client overlapped.
+export function refreshesNeverOverlap(recorder) {
+  let open = false;
+  for (const e of recorder.events) {
+    if (e.type === "refresh-start") { if (open) return false; open = true; }
+    else if (e.type === "refreshed" || e.type === "refresh-failed") { open = false; }
+  }
+  return true;
+}
+export function failureReasons(recorders) {
+  const reasons = {};
+  for (const r of recorders) for (const e of r.events) if (e.type === "refresh-failed") reasons[e.reason] = (reasons[e.reason] ?? 0) + 1;
+  return JSON.stringify(reasons);
+}
+export function countEvents(recorder, type) { return recorder.events.filter((e) => e.type === type).length; }
 export function throwingSink() { return () => { throw new Error("listener bug"); }; }
 export function field(object, path) { return path.split(".").reduce((o, k) => (o == null ? o : o[k]), object); }
 "#)]
@@ -222,6 +269,13 @@ extern "C" {
     pub fn fake_jwt_expiring_in(seconds: i32) -> JsValue;
     #[wasm_bindgen(js_name = dispatchVisibilityChange)]
     pub fn dispatch_visibility_change();
+    pub async fn storm(clients: &js_sys::Array, per_client: u32, path: &str, deadline_ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = refreshesNeverOverlap)]
+    pub fn refreshes_never_overlap(recorder: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = failureReasons)]
+    pub fn failure_reasons(recorders: &js_sys::Array) -> String;
+    #[wasm_bindgen(js_name = countEvents)]
+    pub fn count_events(recorder: &JsValue, kind: &str) -> u32;
     #[wasm_bindgen(js_name = throwingSink)]
     pub fn throwing_sink() -> JsValue;
     #[wasm_bindgen(js_name = isInstance)]
