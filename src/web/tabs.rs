@@ -22,7 +22,7 @@ use crate::engine::state::Origin;
 use crate::engine::token::Token;
 use crate::engine::token_result::NewToken;
 use crate::web::client::Inner;
-use crate::web::js::{get, now_ms};
+use crate::web::js::{get, js_string, now_ms};
 
 /// Longest wait for the other tabs to acknowledge a new token; a tab that does not answer in
 /// time (closed, frozen) is forgotten until it speaks again.
@@ -83,8 +83,10 @@ impl Tabs {
         if !locks.is_object() {
             return None;
         }
-        let broadcast = BroadcastChannel::new(&format!("tokenfetch:{channel}")).ok()?;
-        let id = js_sys::Math::random().to_string();
+        let lock_name = ["tokenfetch:", channel].concat();
+        let broadcast = BroadcastChannel::new(&lock_name).ok()?;
+        // JS's own `String(Math.random())`: Rust's float formatting would cost ~14 KB of wasm.
+        let id = js_string(&JsValue::from_f64(js_sys::Math::random())).ok()?;
         let tabs = Rc::new_cyclic(|weak_tabs: &Weak<Tabs>| {
             let weak_tabs = weak_tabs.clone();
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -96,7 +98,7 @@ impl Tabs {
             Tabs {
                 channel: broadcast,
                 locks,
-                lock_name: format!("tokenfetch:{channel}"),
+                lock_name,
                 id,
                 peers: RefCell::new(BTreeSet::new()),
                 acked: RefCell::new((0, BTreeSet::new())),
