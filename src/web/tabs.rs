@@ -8,7 +8,6 @@
 //! `token` (a new token, acknowledged by `ack`), `cleared`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
@@ -28,14 +27,46 @@ use crate::web::js::{get, js_string, now_ms};
 /// time (closed, frozen) is forgotten until it speaks again.
 const ACK_TIMEOUT_MS: f64 = 300.0;
 
+/// A small set of tab ids (a handful of tabs: a `Vec` is smaller in wasm than a `BTreeSet`).
+#[derive(Debug, Default)]
+struct Ids(Vec<String>);
+
+impl Ids {
+    fn insert(&mut self, id: String) {
+        if !self.contains(&id) {
+            self.0.push(id);
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        self.0.retain(|known| known != id);
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.0.iter().any(|known| known == id)
+    }
+
+    fn is_subset(&self, other: &Ids) -> bool {
+        self.0.iter().all(|id| other.contains(id))
+    }
+
+    fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.0.retain(|id| keep(id));
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 /// One tab's membership of a shared channel.
 pub(crate) struct Tabs {
     channel: BroadcastChannel,
     locks: JsValue,
     lock_name: String,
     id: String,
-    peers: RefCell<BTreeSet<String>>,
-    acked: RefCell<(u64, BTreeSet<String>)>,
+    peers: RefCell<Ids>,
+    acked: RefCell<(u64, Ids)>,
     seq: Cell<u64>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
@@ -100,8 +131,8 @@ impl Tabs {
                 locks,
                 lock_name,
                 id,
-                peers: RefCell::new(BTreeSet::new()),
-                acked: RefCell::new((0, BTreeSet::new())),
+                peers: RefCell::new(Ids::default()),
+                acked: RefCell::new((0, Ids::default())),
                 seq: Cell::new(0),
                 _on_message: on_message,
             }
@@ -132,7 +163,7 @@ impl Tabs {
         let Some(token) = state.token() else { return 0 };
         let seq = self.seq.get() + 1;
         self.seq.set(seq);
-        *self.acked.borrow_mut() = (seq, BTreeSet::new());
+        *self.acked.borrow_mut() = (seq, Ids::default());
         let [a, b, c] = Self::token_fields(token, state.expires_at_ms(), state.issued_at_ms());
         self.post("token", &[a, b, c, ("seq", JsValue::from_f64(seq as f64))]);
         seq
