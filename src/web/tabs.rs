@@ -114,7 +114,8 @@ impl Tabs {
         if !locks.is_object() {
             return None;
         }
-        let lock_name = ["tokenfetch:", channel].concat();
+        let mut lock_name = String::from("tokenfetch:");
+        lock_name.push_str(channel);
         let broadcast = BroadcastChannel::new(&lock_name).ok()?;
         // JS's own `String(Math.random())`: Rust's float formatting would cost ~14 KB of wasm.
         let id = js_string(&JsValue::from_f64(js_sys::Math::random())).ok()?;
