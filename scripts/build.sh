@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run build: builds the npm package into pkg/.
 #   1. wasm-pack (release, --target web) compiles the crate and runs wasm-bindgen;
-#   2. wasm-opt -Oz (the npm `binaryen` package) shrinks the .wasm in place;
+#   2. wasm-opt -O2 -Oz --converge (the npm `binaryen` package) shrinks the .wasm in place;
 #   3. scripts/merge-pkg.mjs lays pkg-template/ over it and writes pkg/package.json.
 # Set TF_SKIP_INSTALL=1 to skip scripts/install-tools.sh (the other scripts do, having run it).
 set -euo pipefail
@@ -30,8 +30,11 @@ wasm_features=(
 )
 wasm_opt="$ROOT/node_modules/.bin/wasm-opt"
 [[ -x "$wasm_opt" ]] || die "node_modules/.bin/wasm-opt is missing: run scripts/install-tools.sh"
-printf 'build: %s -Oz\n' "$("$wasm_opt" --version)"
-"$wasm_opt" -Oz "${wasm_features[@]}" --strip-debug --strip-producers \
+# -O2 then -Oz, repeated until nothing shrinks (--converge): measured ~370 B gz smaller than a
+# single -Oz. The target_features section is only for tools; browsers ignore it.
+wasm_opt_passes=(-O2 -Oz --converge)
+printf 'build: %s %s\n' "$("$wasm_opt" --version)" "${wasm_opt_passes[*]}"
+"$wasm_opt" "${wasm_opt_passes[@]}" "${wasm_features[@]}" --strip-debug --strip-producers --strip-target-features \
   pkg/tokenfetch_bg.wasm -o pkg/tokenfetch_bg.wasm
 
 node scripts/merge-pkg.mjs

@@ -4,6 +4,7 @@
 pub mod call;
 pub mod challenge;
 pub mod clock;
+pub mod decimal;
 pub mod expiry;
 pub mod options;
 pub mod state;

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 
 use crate::engine::call::{After, Before, Call, Policy};
 use crate::engine::challenge::is_insufficient_scope;
+use crate::engine::decimal::parse_f64;
 use crate::engine::state::{Begin, Origin, TokenState};
 use crate::engine::test_support::jwt_with_claims;
 use crate::engine::token::{jwt_times, Token, TokenError, MAX_TOKEN_LEN};
@@ -54,6 +55,18 @@ fn claim_value() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    #[test]
+    fn decimal_parse_agrees_with_std(text in prop_oneof![
+        "[-+]?[0-9]{0,25}(\\.[0-9]{0,25})?([eE][-+]?[0-9]{1,4})?",
+        "[-+0-9.eE]{0,12}",
+        any::<f64>().prop_map(|n| format!("{n:e}")),
+        any::<f64>().prop_map(|n| n.to_string()),
+    ]) {
+        let word = ["inf", "infinity", "nan"].contains(&text.trim_start_matches(['+', '-']).to_ascii_lowercase().as_str());
+        let expected = if word { None } else { text.parse::<f64>().ok() };
+        prop_assert_eq!(parse_f64(&text).map(f64::to_bits), expected.map(f64::to_bits), "{:?}", text);
+    }
+
     #[test]
     fn token_parse_accepts_exactly_header_safe_text(text in any::<String>()) {
         let expected_ok = !text.is_empty() && text.len() <= MAX_TOKEN_LEN && text.bytes().all(|b| (0x21..=0x7e).contains(&b));

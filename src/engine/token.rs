@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use serde::de::IgnoredAny;
 use zeroize::Zeroize;
 
 /// Longest token accepted, in bytes. Servers reject header blocks past 8–16 KiB anyway;
@@ -99,10 +100,12 @@ pub struct JwtTimes {
 /// Reads `exp`/`iat` without verifying anything: the server verifies, the client only plans.
 /// An opaque token, a malformed JWT or claims of the wrong type give empty times.
 pub fn jwt_times(token: &str) -> JwtTimes {
-    let Ok(untrusted) = jwt_compact::UntrustedToken::new(token) else {
+    // `IgnoredAny` for the header's and the claims' extra fields: nothing past the standard
+    // claims is read, so serde need not map the leftovers onto a struct.
+    let Ok(untrusted) = jwt_compact::UntrustedToken::<IgnoredAny>::try_from(token) else {
         return JwtTimes::default();
     };
-    let Ok(claims) = untrusted.deserialize_claims_unchecked::<jwt_compact::Empty>() else {
+    let Ok(claims) = untrusted.deserialize_claims_unchecked::<IgnoredAny>() else {
         return JwtTimes::default();
     };
     JwtTimes {

@@ -10,6 +10,7 @@
 //! assert_eq!(new.expires_at_ms, None);
 //! ```
 
+use crate::engine::decimal::parse_f64;
 use crate::engine::token::{Token, TokenError};
 
 /// Keys that may hold the token, in the order they are looked up.
@@ -146,7 +147,7 @@ fn seconds(field: Option<Field>) -> Result<Option<f64>, TokenResultError> {
     let value = match field {
         None | Some(Field::Null) => return Ok(None),
         Some(Field::Number(n)) => n,
-        Some(Field::Text(s)) => s.trim().parse::<f64>().map_err(|_| TokenResultError::InvalidExpiry)?,
+        Some(Field::Text(s)) => parse_f64(s.trim()).ok_or(TokenResultError::InvalidExpiry)?,
         Some(_) => return Err(TokenResultError::InvalidExpiry),
     };
     if value.is_finite() && value >= 0.0 {

@@ -94,7 +94,12 @@ impl Inner {
             let state = self.state.borrow();
             if let Some(token) = state.token() {
                 // Zeroized when dropped, also on the error path: no stray copy of the token stays in memory.
-                let value = Zeroizing::new([self.config.settings.auth_scheme.as_str(), token.as_str()].join(" "));
+                let scheme = self.config.settings.auth_scheme.as_str();
+                // Sized exactly, so it never reallocates and leaves no unzeroized copy behind.
+                let mut value = Zeroizing::new(String::with_capacity(scheme.len() + 1 + token.as_str().len()));
+                value.push_str(scheme);
+                value.push(' ');
+                value.push_str(token.as_str());
                 request.headers().set("Authorization", &value)?;
             }
             call.sent(&state);

@@ -8,7 +8,6 @@
 //! `token` (a new token, acknowledged by `ack`), `cleared`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
@@ -22,11 +21,43 @@ use crate::engine::state::Origin;
 use crate::engine::token::Token;
 use crate::engine::token_result::NewToken;
 use crate::web::client::Inner;
-use crate::web::js::{get, now_ms};
+use crate::web::js::{get, js_string, now_ms};
 
 /// Longest wait for the other tabs to acknowledge a new token; a tab that does not answer in
 /// time (closed, frozen) is forgotten until it speaks again.
 const ACK_TIMEOUT_MS: f64 = 300.0;
+
+/// A small set of tab ids (a handful of tabs: a `Vec` is smaller in wasm than a `BTreeSet`).
+#[derive(Debug, Default)]
+struct Ids(Vec<String>);
+
+impl Ids {
+    fn insert(&mut self, id: String) {
+        if !self.contains(&id) {
+            self.0.push(id);
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        self.0.retain(|known| known != id);
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.0.iter().any(|known| known == id)
+    }
+
+    fn is_subset(&self, other: &Ids) -> bool {
+        self.0.iter().all(|id| other.contains(id))
+    }
+
+    fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.0.retain(|id| keep(id));
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
 
 /// One tab's membership of a shared channel.
 pub(crate) struct Tabs {
@@ -34,8 +65,8 @@ pub(crate) struct Tabs {
     locks: JsValue,
     lock_name: String,
     id: String,
-    peers: RefCell<BTreeSet<String>>,
-    acked: RefCell<(u64, BTreeSet<String>)>,
+    peers: RefCell<Ids>,
+    acked: RefCell<(u64, Ids)>,
     seq: Cell<u64>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
@@ -83,8 +114,11 @@ impl Tabs {
         if !locks.is_object() {
             return None;
         }
-        let broadcast = BroadcastChannel::new(&format!("tokenfetch:{channel}")).ok()?;
-        let id = js_sys::Math::random().to_string();
+        let mut lock_name = String::from("tokenfetch:");
+        lock_name.push_str(channel);
+        let broadcast = BroadcastChannel::new(&lock_name).ok()?;
+        // JS's own `String(Math.random())`: Rust's float formatting would cost ~14 KB of wasm.
+        let id = js_string(&JsValue::from_f64(js_sys::Math::random())).ok()?;
         let tabs = Rc::new_cyclic(|weak_tabs: &Weak<Tabs>| {
             let weak_tabs = weak_tabs.clone();
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -96,10 +130,10 @@ impl Tabs {
             Tabs {
                 channel: broadcast,
                 locks,
-                lock_name: format!("tokenfetch:{channel}"),
+                lock_name,
                 id,
-                peers: RefCell::new(BTreeSet::new()),
-                acked: RefCell::new((0, BTreeSet::new())),
+                peers: RefCell::new(Ids::default()),
+                acked: RefCell::new((0, Ids::default())),
                 seq: Cell::new(0),
                 _on_message: on_message,
             }
@@ -130,7 +164,7 @@ impl Tabs {
         let Some(token) = state.token() else { return 0 };
         let seq = self.seq.get() + 1;
         self.seq.set(seq);
-        *self.acked.borrow_mut() = (seq, BTreeSet::new());
+        *self.acked.borrow_mut() = (seq, Ids::default());
         let [a, b, c] = Self::token_fields(token, state.expires_at_ms(), state.issued_at_ms());
         self.post("token", &[a, b, c, ("seq", JsValue::from_f64(seq as f64))]);
         seq
