@@ -8,8 +8,7 @@ use gloo_timers::callback::Timeout;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use wasm_bindgen::JsCast;
-use web_sys::{AbortController, Request, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortController, RequestCredentials};
 
 use crate::engine::expiry::{backoff_delay_ms, jittered_ahead_ms, timer_delay_ms, MAX_TIMER_SLICE_MS};
 use crate::engine::state::{Begin, Origin};
@@ -19,7 +18,7 @@ use crate::engine::token_result::{
 };
 use crate::web::client::Inner;
 use crate::web::events::Trigger;
-use crate::web::js::{get, global_fetch, within};
+use crate::web::js::{get, within};
 
 /// Why a refresh produced no token; `reason()` is the event's `reason`.
 #[derive(Debug)]
@@ -80,26 +79,18 @@ fn token_result_input(value: &JsValue) -> TokenResultInput {
 }
 
 /// POSTs to `refreshUrl` with cookies and no `Authorization`; resolves to the JSON body.
-/// Sent through the global `fetch` the client already binds (gloo-net's request builder and
-/// error type cost more than this one request needs).
 async fn post_refresh_url(url: &str, controller: Option<&AbortController>) -> Result<JsValue, Failure> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(RequestCredentials::Include);
-    if let Some(controller) = controller {
-        init.set_signal(Some(&controller.signal()));
-    }
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| Failure::Network)?;
-    let response: Response = JsFuture::from(global_fetch(&request))
+    let signal = controller.map(AbortController::signal);
+    let response = gloo_net::http::Request::post(url)
+        .credentials(RequestCredentials::Include)
+        .abort_signal(signal.as_ref())
+        .send()
         .await
-        .map_err(|_| Failure::Network)?
-        .unchecked_into();
+        .map_err(|_| Failure::Network)?;
     if !response.ok() {
         return Err(Failure::Status(response.status()));
     }
-    let text = response.text().map_err(|_| Failure::Network)?;
-    let body = JsFuture::from(text).await.map_err(|_| Failure::Network)?;
-    let body = body.as_string().ok_or(Failure::Network)?;
+    let body = response.text().await.map_err(|_| Failure::Network)?;
     js_sys::JSON::parse(&body).map_err(|_| Failure::InvalidJson)
 }
 
