@@ -1,7 +1,8 @@
-//! Reads the JS options object once, at construction: types checked value by value
+//! Reads the JS options object once, at construction: types checked with serde-wasm-bindgen
 //! (`TypeError` naming the option), ranges by the engine (`RangeError`), URLs by the browser.
 
 use js_sys::{Array, Function};
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -36,45 +37,9 @@ impl Config {
     }
 }
 
-/// `options[key]`, or `None` when it is `null` or `undefined`.
-fn given(options: &JsValue, key: &str) -> Option<JsValue> {
-    let value = get(options, key);
-    (!(value.is_undefined() || value.is_null())).then_some(value)
-}
-
-/// Reads one option with `convert`; a value it refuses becomes `TypeError(message)`.
-/// (Hand-written rather than serde-wasm-bindgen: its error messages, which we replace anyway,
-/// pulled float formatting and serde's error machinery into the binary.)
-fn read<T>(options: &JsValue, key: &str, message: &str, convert: fn(&JsValue) -> Option<T>) -> Result<Option<T>, JsValue> {
-    given(options, key).map(|value| convert(&value).ok_or_else(|| type_error(message))).transpose()
-}
-
-fn string(value: &JsValue) -> Option<String> {
-    value.as_string()
-}
-
-fn number(value: &JsValue) -> Option<f64> {
-    value.as_f64()
-}
-
-fn boolean(value: &JsValue) -> Option<bool> {
-    value.as_bool()
-}
-
-/// An array or any other iterable whose items all convert.
-fn list<T>(value: &JsValue, item: fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
-    if let Some(array) = value.dyn_ref::<Array>() {
-        return array.iter().map(|v| item(&v)).collect();
-    }
-    js_sys::try_iter(value).ok()??.map(|v| v.ok().and_then(|v| item(&v))).collect()
-}
-
-fn numbers(value: &JsValue) -> Option<Vec<f64>> {
-    list(value, number)
-}
-
-fn strings(value: &JsValue) -> Option<Vec<String>> {
-    list(value, string)
+/// Reads one option with serde-wasm-bindgen; a value of the wrong type becomes `TypeError(message)`.
+fn read<T: DeserializeOwned>(options: &JsValue, key: &str, message: &str) -> Result<Option<T>, JsValue> {
+    serde_wasm_bindgen::from_value::<Option<T>>(get(options, key)).map_err(|_| type_error(message))
 }
 
 /// Reads an optional function.
@@ -91,22 +56,22 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Option<Token>), JsValu
     if !(options.is_undefined() || options.is_null() || options.is_object()) || Array::is_array(options) {
         return Err(type_error("AuthClient options must be an object"));
     }
-    let token = match read(options, "token", "token must be a string or null", string)? {
+    let token = match read::<String>(options, "token", "token must be a string or null")? {
         None => None,
         Some(text) if text.is_empty() => None,
         Some(text) => Some(Token::parse(text).map_err(|e| type_error(e.message()))?),
     };
     let raw = RawSettings {
-        refresh_ahead_seconds: read(options, "refreshAheadSeconds", "refreshAheadSeconds must be a number", number)?,
-        refresh_timeout_ms: read(options, "refreshTimeoutMs", "refreshTimeoutMs must be a number", number)?,
-        refresh_on: read(options, "refreshOn", "refreshOn must be an array of numbers", numbers)?,
-        auto_refresh: read(options, "autoRefresh", "autoRefresh must be a boolean", boolean)?,
-        auth_scheme: read(options, "authScheme", "authScheme must be a string", string)?,
+        refresh_ahead_seconds: read(options, "refreshAheadSeconds", "refreshAheadSeconds must be a number")?,
+        refresh_timeout_ms: read(options, "refreshTimeoutMs", "refreshTimeoutMs must be a number")?,
+        refresh_on: read(options, "refreshOn", "refreshOn must be an array of numbers")?,
+        auto_refresh: read(options, "autoRefresh", "autoRefresh must be a boolean")?,
+        auth_scheme: read(options, "authScheme", "authScheme must be a string")?,
     };
     let settings = Settings::from_raw(raw).map_err(|e| range_error(e.message))?;
 
     let page = page_href();
-    let base_url = match read(options, "baseUrl", "baseUrl must be a string", string)? {
+    let base_url = match read::<String>(options, "baseUrl", "baseUrl must be a string")? {
         None => None,
         Some(base) => Some(
             resolve_url(&base, page.as_deref())
@@ -115,7 +80,7 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Option<Token>), JsValu
         ),
     };
     let base = base_url.clone().or(page);
-    let refresh_url = match read(options, "refreshUrl", "refreshUrl must be a string", string)? {
+    let refresh_url = match read::<String>(options, "refreshUrl", "refreshUrl must be a string")? {
         None => None,
         Some(url) => Some(
             resolve_url(&url, base.as_deref())
@@ -123,7 +88,7 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Option<Token>), JsValu
                 .href(),
         ),
     };
-    let allowed_origins = match read(options, "allowedOrigins", "allowedOrigins must be an array of strings", strings)? {
+    let allowed_origins = match read::<Vec<String>>(options, "allowedOrigins", "allowedOrigins must be an array of strings")? {
         Some(list) => list
             .iter()
             .map(|entry| match origin_of(entry) {
