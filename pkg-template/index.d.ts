@@ -8,3 +8,12 @@ import type { InitInput, InitOutput } from "./tokenfetch.js";
 export default function init(
   moduleOrPath?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,
 ): Promise<InitOutput>;
+
+declare global {
+  // wasm-bindgen declares `AuthClient[Symbol.dispose]` (for `using`), which TypeScript's lib
+  // files know only from "esnext.disposable" / "es2026" on. The same declaration as theirs (and
+  // @types/node's) keeps `lib: ["dom", "es2022"]` projects compiling without skipLibCheck.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}

@@ -49,12 +49,43 @@ wait_for_health() {
   done
 }
 
-# assemble_site DIR: the demo site, www/* at the root and the built package at /pkg/.
-assemble_site() {
-  local site=$1
+# npm_deps DIR: installs the npm dependencies of DIR (which has its own package.json), unless
+# node_modules is newer than package.json and the lockfile (npm rewrites its stamp each install).
+npm_deps() {
+  local dir=$1 stamp="$1/node_modules/.package-lock.json"
+  if [[ -f "$stamp" && "$stamp" -nt "$dir/package.json" && (! -f "$dir/package-lock.json" || "$stamp" -nt "$dir/package-lock.json") ]]; then
+    printf 'npm: %s/node_modules is up to date\n' "${dir#"$ROOT"/}"
+  elif [[ -f "$dir/package-lock.json" ]]; then
+    printf 'npm: npm ci in %s\n' "${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+  else
+    printf 'npm: npm install in %s\n' "${dir#"$ROOT"/}"
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error </dev/null)
+  fi
+}
+
+# build_react_demo: the React demo's production build, www/react/dist (vite build, base /react/).
+# Its `tokenfetch` dependency is a link to pkg/, so pkg/ must be built first.
+build_react_demo() {
   [[ -f "$ROOT/pkg/tokenfetch.js" ]] || die "pkg/ is not built: run npm run build"
+  npm_deps "$ROOT/www/react"
+  (cd "$ROOT/www/react" && node_modules/.bin/vite build --logLevel warn </dev/null)
+  [[ -f "$ROOT/www/react/dist/index.html" ]] || die "vite build wrote no www/react/dist/index.html"
+  printf 'react demo: www/react/dist built\n'
+}
+
+# assemble_site DIR: the demo site: www/* at the root (landing page, /plain/, /shared/), the
+# React demo's build at /react/ and the built package at /pkg/.
+assemble_site() {
+  local site=$1 entry
+  [[ -f "$ROOT/pkg/tokenfetch.js" ]] || die "pkg/ is not built: run npm run build"
+  [[ -f "$ROOT/www/react/dist/index.html" ]] || die "www/react/dist is not built: run build_react_demo"
   rm -rf "$site"
   mkdir -p "$site"
-  cp -R "$ROOT/www/." "$site/"
+  for entry in "$ROOT"/www/*; do
+    [[ "$(basename "$entry")" == react ]] && continue # sources and node_modules: only dist/ is served
+    cp -R "$entry" "$site/"
+  done
+  cp -R "$ROOT/www/react/dist" "$site/react"
   cp -R "$ROOT/pkg" "$site/pkg"
 }

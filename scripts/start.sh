@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm start: builds the package and the devserver, and serves the demo site until Ctrl-C.
+# npm start: builds the package, the React demo (www/react, vite build) and the devserver, and
+# serves the demo site until Ctrl-C: / (landing page), /plain/, /react/.
 #
 # Env: PORT (default 8080; the devserver's second origin is the next port), TOKEN_TTL (token
 # lifetime in seconds, the devserver's default when unset).
@@ -12,6 +13,7 @@ port="${PORT:-8080}"
 
 bash scripts/install-tools.sh --no-browsers
 TF_SKIP_INSTALL=1 bash scripts/build.sh
+build_react_demo
 cargo build --release -p tokenfetch-devserver
 
 site="$(target_dir)/site"
@@ -30,5 +32,5 @@ trap 'kill "$server_pid" 2>/dev/null || true' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 wait_for_health "http://127.0.0.1:$port/health" "$server_pid" /dev/null 60
-printf '\ntokenfetch demo: http://127.0.0.1:%s/\n(Ctrl-C to stop)\n\n' "$port"
+printf '\ntokenfetch demo: http://127.0.0.1:%s/\n  plain page:    http://127.0.0.1:%s/plain/\n  React + Vite:  http://127.0.0.1:%s/react/\n(Ctrl-C to stop)\n\n' "$port" "$port" "$port"
 wait "$server_pid"

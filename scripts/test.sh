@@ -6,6 +6,7 @@
 #   TF_TEST_OTHER_PORT  its second origin (default TF_TEST_PORT + 1)
 #   TF_SMOKE_PORT       devserver port for the package smoke test (default 8797; +1 too)
 #   TF_TABS_PORT        devserver port for the cross-tab test (default 8940; +1 too)
+#   TF_E2E_PORT         devserver port for the demo pages' end-to-end test (default 8900; +1 too)
 #   CHROMEDRIVER, GECKODRIVER   WebDriver clients (default /usr/bin/chromedriver, geckodriver on PATH)
 #   WASM_BINDGEN_TEST_TIMEOUT   seconds per browser test run (default 300)
 set -euo pipefail
@@ -16,6 +17,7 @@ cd "$ROOT"
 port="${TF_TEST_PORT:-8787}"
 other_port="${TF_TEST_OTHER_PORT:-$((port + 1))}"
 smoke_port="${TF_SMOKE_PORT:-8797}"
+e2e_port="${TF_E2E_PORT:-8900}"
 out="$ROOT/test-output"
 mkdir -p "$out"
 
@@ -76,6 +78,26 @@ step_smoke() {
   node scripts/smoke-pkg.mjs --server "$server_bin"
 }
 
+step_typescript() {
+  npm_deps "$ROOT/examples/ts"
+  (cd examples/ts && node check.mjs)
+}
+
+step_react() { build_react_demo; }
+
+step_e2e() {
+  local p site
+  for p in "$e2e_port" "$((e2e_port + 1))"; do
+    if port_in_use "$p"; then
+      die "something already listens on 127.0.0.1:$p; pick free ports with TF_E2E_PORT=N"
+    fi
+  done
+  site="$(target_dir)/e2e-site"
+  assemble_site "$site"
+  TF_E2E_PORT="$e2e_port" node e2e/demo.e2e.mjs --server "$server_bin" --site "$site"
+  echo "screenshots: test-output/e2e/"
+}
+
 steps=(
   "install tools:step_install"
   "cargo test --workspace:step_cargo_test"
@@ -86,6 +108,9 @@ steps=(
   "npm run build:step_build"
   "package smoke test (Chromium):step_smoke"
   "shareAcrossTabs in 4 Chromium tabs:step_tabs"
+  "TypeScript checks (examples/ts):step_typescript"
+  "React demo (vite build):step_react"
+  "demo pages end to end (Chromium):step_e2e"
 )
 
 names=()

@@ -28,7 +28,9 @@ export function launchChromium() {
 /** A temporary folder holding `entries` ([source, name inside the site]); removed by `dispose()`. */
 export function makeSite(entries) {
   const dir = mkdtempSync(join(tmpdir(), "tokenfetch-site-"));
-  for (const [source, name] of entries) cpSync(source, join(dir, name), { recursive: true });
+  // node_modules (the React demo's, 40+ MB) is never part of a served site.
+  const filter = (path) => !path.split(/[\\/]/).includes("node_modules");
+  for (const [source, name] of entries) cpSync(source, join(dir, name), { recursive: true, filter });
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

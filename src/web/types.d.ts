@@ -2,52 +2,55 @@
 export type TokenResult =
   | string
   | {
-      accessToken?: string;
-      access_token?: string;
-      token?: string;
-      authToken?: string;
+      accessToken?: string | undefined;
+      access_token?: string | undefined;
+      token?: string | undefined;
+      authToken?: string | undefined;
       /** Seconds from now. */
-      expiresIn?: number;
+      expiresIn?: number | undefined;
       /** Seconds from now. */
-      expires_in?: number;
+      expires_in?: number | undefined;
       /** Seconds since the epoch. */
-      expires_on?: number;
+      expires_on?: number | undefined;
       /** Seconds since the epoch. */
-      expiresAt?: number;
+      expiresAt?: number | undefined;
     }
   | null
   | undefined;
 
-/** Options of `new AuthClient(options)`. */
+/**
+ * Options of `new AuthClient(options)`. An option set to `undefined` counts as absent (so the
+ * types also suit `exactOptionalPropertyTypes`).
+ */
 export interface AuthClientOptions {
   /** Initial token, held in wasm memory only. */
-  token?: string | null;
+  token?: string | null | undefined;
   /** Called (once per refresh, single-flight) when a new token is needed. */
-  onTokenExpired?: () => TokenResult | Promise<TokenResult>;
+  onTokenExpired?: (() => TokenResult | Promise<TokenResult>) | undefined;
   /** Built-in refresh when no callback: POST with `credentials: "include"`, token read from the JSON body. */
-  refreshUrl?: string;
+  refreshUrl?: string | undefined;
   /** Relative request paths resolve against it (default: the page URL). */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Origins that get the token (default: the origin of `baseUrl`, else the page's). */
-  allowedOrigins?: string[];
+  allowedOrigins?: string[] | undefined;
   /** Refresh when `exp - now <= refreshAheadSeconds` (default 60). */
-  refreshAheadSeconds?: number;
+  refreshAheadSeconds?: number | undefined;
   /** Statuses that trigger one refresh and one retry (default `[401]`). */
-  refreshOn?: number[];
+  refreshOn?: number[] | undefined;
   /** A refresh slower than this counts as failed (default 10000). */
-  refreshTimeoutMs?: number;
+  refreshTimeoutMs?: number | undefined;
   /** A timer refreshes ahead of expiry with no request pending (default true). */
-  autoRefresh?: boolean;
+  autoRefresh?: boolean | undefined;
   /** Scheme of the `Authorization` header (default `"Bearer"`). */
-  authScheme?: string;
+  authScheme?: string | undefined;
   /** `true` or a channel name: one refresh across the tabs of this origin (default false). */
-  shareAcrossTabs?: boolean | string;
+  shareAcrossTabs?: boolean | string | undefined;
   /** Observability; never receives the token. */
-  onEvent?: (event: AuthEvent) => void;
+  onEvent?: ((event: AuthEvent) => void) | undefined;
 }
 
 /** `fetch`'s `RequestInit`, plus `auth: false` to skip the token and all refresh logic. */
-export type AuthRequestInit = RequestInit & { auth?: boolean };
+export type AuthRequestInit = RequestInit & { auth?: boolean | undefined };
 
 /** What started a refresh. */
 export type RefreshTrigger = "expiry" | "status" | "timer" | "manual";

@@ -1,0 +1,154 @@
+// Type checks of the built package, as a TypeScript user meets it (`tokenfetch` resolved through
+// node_modules, a `file:` dependency on ../../pkg):
+//
+//   1. uses-every-option.ts compiles under tsconfig.json (strict, lib dom + es2022, skipLibCheck
+//      off, so the package's .d.ts files are checked too);
+//   2. wrong-option-type.ts fails, on exactly the lines marked `// error TSxxxx` with those codes;
+//   3. the package's .d.ts files say `any` nowhere but in wasm-bindgen's raw `InitOutput`;
+//   4. the members `AuthClient` declares are the members the contract names and the ones the
+//      built class has at run time (the .wasm instantiated in Node with initSync).
+//
+//   cd examples/ts && npm ci && node check.mjs
+//
+// Prints `typescript: N passed, M failed` last (counted by npm test); exits 1 on a failure.
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync, realpathSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tsc = join(here, "node_modules", ".bin", "tsc");
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Runs tsc on a project file; returns its exit status and diagnostics `{ file, line, code, text }`. */
+function runTsc(project) {
+  const run = spawnSync(tsc, ["-p", project, "--noEmit", "--strict", "--pretty", "false"], { cwd: here, encoding: "utf8" });
+  if (run.error) throw new Error(`cannot run ${tsc}: ${run.error.message} (run npm ci in examples/ts)`);
+  const output = `${run.stdout}${run.stderr}`;
+  const diagnostics = [];
+  for (const line of output.split("\n")) {
+    const m = line.match(/^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/);
+    if (m) diagnostics.push({ file: m[1], line: Number(m[2]), code: m[4], text: m[5] });
+  }
+  return { status: run.status, output: output.trim(), diagnostics };
+}
+
+function compilesCleanly() {
+  const run = runTsc("tsconfig.json");
+  check(run.status === 0 && run.diagnostics.length === 0, `tsc failed on uses-every-option.ts:\n${run.output}`);
+}
+
+function failsForTheRightReasons() {
+  const file = "wrong-option-type.ts";
+  const expected = new Map(); // line -> code
+  readFileSync(join(here, file), "utf8")
+    .split("\n")
+    .forEach((text, i) => {
+      const m = text.match(/\/\/ error (TS\d+)\s*$/);
+      if (m) expected.set(i + 1, m[1]);
+    });
+  check(expected.size > 0, `${file} marks no expected error`);
+  const run = runTsc("tsconfig.wrong.json");
+  check(run.status !== 0, `tsc accepted ${file}: the types let every mistake through`);
+  const problems = [];
+  const seen = new Map();
+  for (const d of run.diagnostics) {
+    if (d.file !== file) {
+      problems.push(`unexpected error outside ${file}: ${d.file}(${d.line}) ${d.code} ${d.text}`);
+      continue;
+    }
+    seen.set(d.line, [...(seen.get(d.line) ?? []), d.code]);
+  }
+  for (const [line, code] of expected) {
+    const codes = seen.get(line) ?? [];
+    if (!codes.includes(code)) problems.push(`line ${line}: expected ${code}, got ${codes.join(", ") || "no error"}`);
+  }
+  for (const [line, codes] of seen) {
+    if (!expected.has(line)) problems.push(`line ${line}: unexpected ${codes.join(", ")}`);
+  }
+  check(problems.length === 0, `${file} did not fail as marked:\n  ${problems.join("\n  ")}\n${run.output}`);
+  console.log(`typescript:   ${expected.size} marked mistakes, each rejected with its code`);
+}
+
+const packageDir = realpathSync(join(here, "node_modules", "tokenfetch"));
+const declarationFiles = () => readdirSync(packageDir).filter((f) => f.endsWith(".d.ts"));
+
+/** Declaration text without comments (doc comments hold prose and examples, not types). */
+const withoutComments = (text) => text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, " ")).replace(/\/\/.*$/gm, "");
+
+function noAny() {
+  const problems = [];
+  let tolerated = 0;
+  for (const name of declarationFiles()) {
+    const lines = withoutComments(readFileSync(join(packageDir, name), "utf8")).split("\n");
+    let inInitOutput = false;
+    lines.forEach((line, i) => {
+      if (/^export interface InitOutput\b/.test(line)) inInitOutput = true;
+      const loose = /\bany\b/.test(line) || /:\s*Function\b/.test(line) || /:\s*object\b/.test(line);
+      if (loose && inInitOutput) tolerated++;
+      else if (loose) problems.push(`${name}:${i + 1}: ${line.trim()}`);
+      if (inInitOutput && /^}/.test(line)) inInitOutput = false;
+    });
+  }
+  check(problems.length === 0, `loose types in the package's declarations:\n  ${problems.join("\n  ")}`);
+  console.log(
+    `typescript:   ${declarationFiles().join(", ")}: no any; ${tolerated} in wasm-bindgen's InitOutput (the raw wasm exports that init() resolves to)`,
+  );
+}
+
+// The contract's members, plus what wasm-bindgen adds (toJSON is ours too: JSON.stringify(client)).
+const CONTRACT_MEMBERS = ["fetch", "setToken", "refresh", "clear", "free", "hasToken", "expiresAt", "toJSON"];
+
+async function membersMatch() {
+  const dts = withoutComments(readFileSync(join(packageDir, "tokenfetch.d.ts"), "utf8"));
+  const body = dts.match(/export class AuthClient \{([\s\S]*?)\n\}/);
+  check(body, "tokenfetch.d.ts declares no class AuthClient");
+  const declared = new Set();
+  for (const m of body[1].matchAll(/^\s+(?:readonly\s+)?(\[?[\w.]+\]?)\s*[(:]/gm)) declared.add(m[1]);
+  declared.delete("constructor");
+
+  const mod = await import(pathToFileURL(join(packageDir, "tokenfetch.js")).href);
+  mod.initSync({ module: readFileSync(join(packageDir, "tokenfetch_bg.wasm")) });
+  const runtime = new Set(
+    Object.getOwnPropertyNames(mod.AuthClient.prototype).filter((n) => n !== "constructor" && !n.startsWith("__")),
+  );
+
+  const problems = [];
+  for (const name of CONTRACT_MEMBERS) {
+    if (!declared.has(name)) problems.push(`${name}: in the contract, not declared`);
+    if (!runtime.has(name)) problems.push(`${name}: in the contract, missing at run time`);
+  }
+  for (const name of declared) {
+    if (name === "[Symbol.dispose]") continue;
+    if (!runtime.has(name)) problems.push(`${name}: declared, missing at run time`);
+  }
+  for (const name of runtime) if (!declared.has(name)) problems.push(`${name}: at run time, not declared`);
+  check(problems.length === 0, `AuthClient's declared and real members differ:\n  ${problems.join("\n  ")}`);
+  console.log(`typescript:   AuthClient members: ${[...declared].join(", ")}`);
+}
+
+const checks = [
+  ["uses-every-option.ts passes tsc --noEmit --strict", compilesCleanly],
+  ["wrong-option-type.ts fails with the marked errors only", failsForTheRightReasons],
+  [`no any in the package's .d.ts (${relative(here, packageDir) || packageDir})`, noAny],
+  ["AuthClient's declared members = contract = run time", membersMatch],
+];
+
+let passed = 0;
+let failed = 0;
+for (const [name, run] of checks) {
+  const started = Date.now();
+  try {
+    await run();
+    passed++;
+    console.log(`typescript: ok ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    failed++;
+    console.log(`typescript: FAILED ${name}\n  ${err?.message ?? err}`);
+  }
+}
+console.log(`typescript: ${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { addEntry, countEntry, createTracker, emptyCounts, login, readSettings, server, tokenLife } from "../../shared/demo.js";
+import { Counters, Timeline, TokenLife } from "./Timeline.jsx";
+import { useAuthClient } from "./useAuthClient.js";
+
+const settings = readSettings();
+const pageStarted = Date.now();
+
+/** Re-renders every `ms` milliseconds (the token's countdown). */
+function useNow(ms) {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+export default function App() {
+  const [entries, setEntries] = useState([]);
+  const [counts, setCounts] = useState(emptyCounts);
+  const [installedAt, setInstalledAt] = useState(null);
+  const [revoked, setRevoked] = useState(false);
+  const [brokenUntil, setBrokenUntil] = useState(0);
+  const [auto, setAuto] = useState(settings.auto);
+  const [status, setStatus] = useState("loading…");
+  const [lifetime, setLifetime] = useState(null);
+  const now = useNow(100);
+
+  const push = useCallback((entry) => {
+    setEntries((list) => addEntry(list, entry));
+    setCounts((c) => countEntry(c, entry));
+  }, []);
+  const tracker = useMemo(
+    () =>
+      createTracker({
+        push,
+        onToken: () => {
+          setInstalledAt(Date.now());
+          setRevoked(false);
+        },
+      }),
+    [push],
+  );
+
+  // The client: no token yet; the login below installs one with setToken().
+  const { client, error } = useAuthClient({
+    refreshUrl: "/auth/refresh",
+    refreshAheadSeconds: settings.ahead,
+    onEvent: tracker.onEvent,
+  });
+
+  // Log in once the client exists (same origin: the HttpOnly session cookie is what
+  // /auth/refresh reads), then make the first request.
+  useEffect(() => {
+    if (!client) return undefined;
+    let active = true;
+    (async () => {
+      try {
+        const { token, expiresIn } = await login(settings);
+        client.setToken(token);
+        setLifetime(expiresIn);
+        const ok = await tracker.request(client, "/api/me");
+        if (active) setStatus(ok ? "ok" : "error: the first GET /api/me failed");
+      } catch (err) {
+        if (active) setStatus(`error: ${err?.message ?? err}`);
+      }
+    })();
+    return () => {
+      active = false;
+    };
+  }, [client, tracker]);
+
+  useEffect(() => {
+    if (error) setStatus(`error: ${error?.message ?? error}`);
+  }, [error]);
+
+  useEffect(() => {
+    document.body.dataset.status = status;
+  }, [status]);
+
+  // GET /api/me every `settings.every` ms while "auto" is on, one at a time.
+  const ready = client !== null && status === "ok";
+  useEffect(() => {
+    if (!ready || !auto) return undefined;
+    let active = true;
+    let timer;
+    const tick = async () => {
+      await tracker.request(client, "/api/me");
+      if (active) timer = setTimeout(tick, settings.every);
+    };
+    timer = setTimeout(tick, settings.every);
+    return () => {
+      active = false;
+      clearTimeout(timer);
+    };
+  }, [ready, auto, client, tracker]);
+
+  const revokeAll = async () => {
+    await server.revokeAll(settings.ns);
+    setRevoked(true);
+    push({ what: "control", kind: "control", title: "Revoked every token on the server", detail: "the client does not know yet: its next request gets a 401" });
+  };
+  const breakRefresh = async () => {
+    await server.breakRefresh(settings.ns, settings.failSeconds);
+    setBrokenUntil(Date.now() + settings.failSeconds * 1000);
+    push({ what: "control", kind: "control", title: `/auth/refresh answers 503 for ${settings.failSeconds} s`, detail: "refreshes fail until then; the client keeps its token and backs off" });
+  };
+
+  const life = tokenLife({
+    hasToken: client?.hasToken ?? false,
+    expiresAt: client?.expiresAt ?? null,
+    installedAt,
+    ahead: settings.ahead,
+    revoked,
+    now,
+  });
+  const brokenFor = Math.ceil((brokenUntil - now) / 1000);
+
+  return (
+    <main>
+      <p>
+        <a href="/">← demos</a>
+      </p>
+      <h1>React + Vite</h1>
+      <p className="lead">
+        A production <code>vite build</code> of a React app that depends on <code>tokenfetch</code> like any npm
+        package. One <code>AuthClient</code> from a <code>useAuthClient()</code> hook. Tokens live{" "}
+        {lifetime ? `${lifetime} s` : "…"}; the client refreshes them {settings.ahead} s
+        ahead of expiry. Status:{" "}
+        <strong id="status" className={status.startsWith("error") ? "status-error" : ""}>
+          {status}
+        </strong>
+      </p>
+
+      <TokenLife life={life} ahead={settings.ahead} brokenFor={brokenFor} ns={settings.ns} />
+
+      <section className="card">
+        <div className="controls">
+          <button id="btn-request" disabled={!ready} onClick={() => tracker.request(client, "/api/me")}>
+            GET /api/me now
+          </button>
+          <button id="btn-refresh" disabled={!ready} onClick={() => client.refresh()}>
+            <code>client.refresh()</code>
+          </button>
+          <button id="btn-revoke" className="danger" disabled={!ready} onClick={revokeAll}>
+            Revoke all tokens on the server
+          </button>
+          <button id="btn-break" className="danger" disabled={!ready} onClick={breakRefresh}>
+            Break /auth/refresh for {settings.failSeconds} s
+          </button>
+          <label className="toggle">
+            <input type="checkbox" id="auto" checked={auto} onChange={(e) => setAuto(e.target.checked)} /> GET /api/me
+            every {settings.every / 1000} s
+          </label>
+        </div>
+      </section>
+
+      <Counters counts={counts} />
+      <Timeline entries={entries} since={pageStarted} />
+    </main>
+  );
+}
