@@ -1,0 +1,705 @@
+// npm run bench (via bench/run.sh): size, per-request overhead, 401 storm, memory and start-up
+// of tokenfetch beside ky, axios + axios-auth-refresh, auth0-spa-js and oidc-client-ts, all
+// measured in this one run. Prints a table and writes bench/results.json.
+//
+//   node bench/bench.mjs [--server PATH_TO_TOKENFETCH_DEVSERVER]
+//
+// Env: BENCH_PORT (default 8910; the devserver's second origin is the next port),
+// CHROMIUM (default /usr/bin/chromium), BENCH_QUICK=1 (small counts, for trying the harness:
+// its figures are not the benchmark's; written to bench/dist/results-quick.json instead).
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+import { chromium } from "playwright-core";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const root = join(benchDir, "..");
+const distDir = join(benchDir, "dist");
+// The run measures and serves a snapshot of pkg/ taken when it starts (a build elsewhere in the
+// checkout may replace pkg/ meanwhile).
+const pkgDir = join(distDir, "pkg");
+
+const argv = process.argv.slice(2);
+const argValue = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const serverBin = argValue("--server") ?? join(root, "target", "release", "tokenfetch-devserver");
+const port = Number(process.env.BENCH_PORT ?? 8910);
+const origin = `http://127.0.0.1:${port}`;
+const quick = process.env.BENCH_QUICK === "1";
+
+// What is measured. The targets come from issue 4.
+const config = {
+  // Short rounds, many of them: the machine's background load drifts over seconds, so every
+  // contender runs within the same ~0.1 s window of each round and is compared within it.
+  overhead: { rounds: quick ? 20 : 200, perRound: 10, warmup: quick ? 2 : 10 },
+  storm: { requests: 1000, refreshDelayMs: 50 },
+  memory: { points: quick ? [1000, 2000, 5000] : [1000, 10000, 50000], concurrency: 50 },
+  startup: { loads: quick ? 3 : 9 },
+};
+const KB = 1000;
+const MB = 1000 * 1000;
+const targets = {
+  packageGzBytes: 24 * KB,
+  overheadRatio: 1.05,
+  stormCallbackCalls: 1,
+  memoryGrowthBytes: 1 * MB,
+  startupMs: 20,
+};
+
+const chromiumArgs = [
+  "--no-sandbox", // we may run as root
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  // The machine has no network: without these Chromium keeps dialing out and failing.
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  // For the memory figures: exact performance.memory and a gc() to call before reading it.
+  "--enable-precise-memory-info",
+  "--js-flags=--expose-gc",
+];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+async function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine and versions
+
+function machineInfo(chromiumVersion) {
+  let cpuModel = cpus()[0]?.model ?? "unknown";
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("model name"));
+    if (line) cpuModel = line.split(":").slice(1).join(":").trim();
+  } catch {
+    // not Linux
+  }
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execFileSync("nproc", { encoding: "utf8" }).trim());
+  } catch {
+    // no nproc
+  }
+  return { nproc, cpuModel, chromium: chromiumVersion, node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+// Other work on the machine shows up in every figure: the run records how busy it was.
+function loadAverage() {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+function versionOf(name) {
+  return JSON.parse(readFileSync(join(benchDir, "node_modules", name, "package.json"), "utf8")).version;
+}
+
+// ---------------------------------------------------------------------------------------------
+// a. Size
+
+let gzipTool = "gzip -9 -n";
+function gzipBytes(buf) {
+  const r = spawnSync("gzip", ["-9", "-n", "-c"], { input: buf, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status === 0) return r.stdout.length;
+  gzipTool = "zlib level 9 (no gzip binary)";
+  return gzipSync(buf, { level: 9 }).length;
+}
+
+const competitors = [
+  { name: "ky", entry: "ky.js", packages: ["ky"], imports: "import ky from \"ky\"" },
+  {
+    name: "axios + axios-auth-refresh",
+    entry: "axios-auth-refresh.js",
+    packages: ["axios", "axios-auth-refresh"],
+    imports: "import axios from \"axios\"; import createAuthRefreshInterceptor from \"axios-auth-refresh\"",
+  },
+  { name: "auth0-spa-js", entry: "auth0-spa-js.js", packages: ["@auth0/auth0-spa-js"], imports: "import { createAuth0Client } from \"@auth0/auth0-spa-js\"" },
+  { name: "oidc-client-ts", entry: "oidc-client-ts.js", packages: ["oidc-client-ts"], imports: "import { UserManager } from \"oidc-client-ts\"" },
+];
+
+async function bundle(entry) {
+  const result = await esbuild.build({
+    entryPoints: [join(benchDir, "entries", entry)],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+    absWorkingDir: benchDir,
+  });
+  return Buffer.from(result.outputFiles[0].contents);
+}
+
+function snapshotPkg() {
+  const source = join(root, "pkg");
+  if (!existsSync(join(source, "tokenfetch_bg.wasm"))) throw new Error("pkg/ is not built: run npm run build");
+  rmSync(pkgDir, { recursive: true, force: true });
+  cpSync(source, pkgDir, { recursive: true });
+  return JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;
+}
+
+async function measureSize() {
+  const files = ["tokenfetch_bg.wasm", "tokenfetch.js", "index.js"];
+  const tfFiles = files.map((f) => {
+    const path = join(pkgDir, f);
+    if (!existsSync(path)) throw new Error(`pkg/${f} is missing: run npm run build`);
+    const buf = readFileSync(path);
+    return { file: `pkg/${f}`, rawBytes: buf.length, gzBytes: gzipBytes(buf) };
+  });
+  const sum = (list, key) => list.reduce((a, f) => a + f[key], 0);
+  const rows = [
+    {
+      name: "tokenfetch (pkg/ as shipped)",
+      files: tfFiles,
+      rawBytes: sum(tfFiles, "rawBytes"),
+      gzBytes: sum(tfFiles, "gzBytes"),
+      how: "gzip -9 of each file a browser downloads, summed",
+    },
+  ];
+  // tokenfetch's JS through the same esbuild step as the others, beside its .wasm: what an app
+  // bundling it would ship. Reported, not the target's figure.
+  const tfBundle = await bundle("tokenfetch.js");
+  const wasm = tfFiles[0];
+  rows.push({
+    name: "tokenfetch (JS via esbuild --minify) + .wasm",
+    rawBytes: tfBundle.length + wasm.rawBytes,
+    gzBytes: gzipBytes(tfBundle) + wasm.gzBytes,
+    jsGzBytes: gzipBytes(tfBundle),
+    how: "esbuild --bundle --minify --format=esm of pkg/index.js, gzip -9, plus the .wasm gzip -9",
+  });
+  mkdirSync(join(distDir, "vendor"), { recursive: true });
+  for (const c of competitors) {
+    const buf = await bundle(c.entry);
+    writeFileSync(join(distDir, "vendor", c.entry), buf);
+    rows.push({
+      name: c.name,
+      versions: Object.fromEntries(c.packages.map((p) => [p, versionOf(p)])),
+      imports: c.imports,
+      rawBytes: buf.length,
+      gzBytes: gzipBytes(buf),
+      how: "esbuild --bundle --minify --format=esm of the import, gzip -9",
+    });
+  }
+  return { gzipTool, esbuild: esbuild.version, rows };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The devserver and the site it serves
+
+function portInUse(p) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port: p });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+// The bench page at /, pkg/ at /pkg/, the other clients' bundles at /vendor/, and for the
+// start-up's "not cached" loads one more copy of both per load under /fresh/N/, so that every
+// such load asks for URLs the browser has never seen.
+function assembleSite() {
+  const site = mkdtempSync(join(tmpdir(), "tokenfetch-bench-"));
+  cpSync(join(benchDir, "page"), site, { recursive: true });
+  for (const base of ["", ...Array.from({ length: config.startup.loads + 1 }, (_, i) => `fresh/${i}/`)]) {
+    cpSync(pkgDir, join(site, base, "pkg"), { recursive: true });
+    cpSync(join(distDir, "vendor"), join(site, base, "vendor"), { recursive: true });
+  }
+  return site;
+}
+
+async function startDevserver(site) {
+  if (!existsSync(serverBin)) throw new Error(`no devserver at ${serverBin}: cargo build --release -p tokenfetch-devserver`);
+  for (const p of [port, port + 1]) {
+    if (await portInUse(p)) throw new Error(`port ${p} is in use (set BENCH_PORT to another of 8910-8919)`);
+  }
+  const child = spawn(serverBin, ["--port", String(port), "--other-port", String(port + 1), "--static", site, "--ttl", "3600"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output = (output + d).slice(-20000)));
+  child.stderr.on("data", (d) => (output = (output + d).slice(-20000)));
+  let exited = null;
+  child.on("exit", (code, signal) => (exited = signal ?? code));
+  child.on("error", (err) => (exited = err.message));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`devserver exited (${exited}) before answering:\n${output}`);
+    try {
+      if ((await fetch(`${origin}/health`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`devserver did not answer ${origin}/health within 30 s:\n${output}`);
+    }
+    await sleep(100);
+  }
+}
+
+async function serverStats(ns) {
+  return (await fetch(`${origin}/control/stats?ns=${encodeURIComponent(ns)}`)).json();
+}
+
+async function openBenchPage(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+  });
+  await page.goto(`${origin}/index.html`);
+  await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 }).catch(() => {
+    throw new Error(`bench page did not load: ${errors.join("; ") || "no error reported"}`);
+  });
+  return { context, page, errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+// b. Per-request overhead
+
+async function measureOverhead(browser, runId) {
+  const { rounds, perRound, warmup } = config.overhead;
+  const ns = `bench-overhead-${runId}`;
+  const { context, page } = await openBenchPage(browser);
+  try {
+    const setup = await page.evaluate((n) => window.bench.overheadSetup(n), ns);
+    for (const [name, status] of Object.entries(setup.statuses)) {
+      if (status !== 200) throw new Error(`overhead: ${name} answered ${status} to its first request`);
+    }
+    const names = setup.names;
+    const run = (first, rounds) =>
+      withTimeout(
+        page.evaluate(([n, f, r, k]) => window.bench.overheadRounds(n, f, r, k), [names, first, rounds, perRound]),
+        180_000,
+        `overhead rounds ${first + 1}–${first + rounds}`,
+      );
+    await run(0, warmup); // warm-up, not counted
+    const samples = Object.fromEntries(names.map((n) => [n, []]));
+    const paired = Object.fromEntries(names.map((n) => [n, []]));
+    const batch = 20;
+    for (let first = 0; first < rounds; first += batch) {
+      for (const round of await run(first, Math.min(batch, rounds - first))) {
+        for (const n of names) {
+          samples[n].push(round[n]);
+          paired[n].push(round[n] / round["raw fetch"]);
+        }
+      }
+    }
+    const stats = await serverStats(ns);
+    const expected = names.length * (1 + (warmup + rounds) * perRound);
+    const rawMedian = median(samples["raw fetch"]);
+    const contenders = names.map((n) => ({
+      name: n,
+      medianUs: median(samples[n]),
+      ratioToRaw: median(paired[n]),
+      ratioOfMedians: median(samples[n]) / rawMedian,
+      roundsUs: samples[n],
+    }));
+    return {
+      ns,
+      requestsPerContender: rounds * perRound,
+      rounds,
+      perRound,
+      warmup,
+      crossOriginIsolated: setup.crossOriginIsolated,
+      serverCheck: { expectedAuthorized: expected, authorized: stats.authorized, unauthorized: stats.unauthorized },
+      contenders,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// c. 401 storm
+
+const stormContenders = [
+  "tokenfetch",
+  "axios + axios-auth-refresh",
+  "axios + axios-auth-refresh (deduplicateRefresh: false)",
+  "raw fetch, hand-written single-flight",
+];
+
+async function measureStorm(browser, runId) {
+  const out = [];
+  for (const lib of stormContenders) {
+    const ns = `bench-storm-${lib.replace(/\W+/g, "-")}-${runId}`;
+    const { context, page } = await openBenchPage(browser);
+    try {
+      const r = await withTimeout(
+        page.evaluate(([l, n, c, d]) => window.bench.storm(l, n, c, d), [lib, ns, config.storm.requests, config.storm.refreshDelayMs]),
+        180_000,
+        `storm (${lib})`,
+      );
+      out.push({ lib, ns, ...r });
+    } finally {
+      await context.close();
+    }
+  }
+  return {
+    requests: config.storm.requests,
+    refreshDelayMs: config.storm.refreshDelayMs,
+    axiosAuthRefreshOptions:
+      "createAuthRefreshInterceptor(instance, refresh) with its defaults (statusCodes [401], deduplicateRefresh: true, maxRetries: 3), and once more with deduplicateRefresh: false",
+    runs: out,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// d. Memory
+
+async function measureMemory(browser, runId) {
+  const out = [];
+  for (const lib of ["tokenfetch"]) {
+    const ns = `bench-memory-${lib.replace(/\W+/g, "-")}-${runId}`;
+    const { context, page } = await openBenchPage(browser);
+    try {
+      const r = await withTimeout(
+        page.evaluate(([l, n, p, c]) => window.bench.memory(l, n, p, c), [lib, ns, config.memory.points, config.memory.concurrency]),
+        240_000,
+        `memory (${lib})`,
+      );
+      // snapshots[0] is before the first request; the growth is from the first point to the last.
+      const first = r.snapshots[1];
+      const last = r.snapshots.at(-1);
+      out.push({
+        ...r,
+        wasmGrowthBytes: last.wasmBytes - first.wasmBytes,
+        jsHeapGrowthBytes: last.jsHeapBytes - first.jsHeapBytes,
+      });
+    } finally {
+      await context.close();
+    }
+  }
+  return { points: config.memory.points, concurrency: config.memory.concurrency, runs: out };
+}
+
+// ---------------------------------------------------------------------------------------------
+// e. Start-up
+
+async function loadStartup(page, lib, token, base = "") {
+  const query = new URLSearchParams({ lib, token, base });
+  await page.goto(`${origin}/startup.html?${query}`);
+  const handle = await page.waitForFunction(() => window.startup, null, { timeout: 30_000 });
+  const r = await handle.jsonValue();
+  if (r.error) throw new Error(`start-up page (${lib}): ${r.error}`);
+  return r;
+}
+
+const startupModes = {
+  "not cached": "one context, each load importing from URLs never fetched before (/fresh/N/): .js and .wasm downloaded, parsed and compiled; the browser process is warm",
+  "HTTP cache": "one context, reloads after a first load: the files come from the HTTP cache",
+  "new context": "a new browser context per load: empty HTTP cache, a fresh renderer process, new connections",
+};
+
+async function measureStartup(browser, runId) {
+  const libs = ["tokenfetch", "ky", "axios + axios-auth-refresh"];
+  const { loads } = config.startup;
+  const r = await fetch(`${origin}/auth/token?ns=bench-startup-${runId}&ttl=3600`, { method: "POST" });
+  const token = (await r.json()).access_token;
+  const results = Object.fromEntries(libs.map((l) => [l, Object.fromEntries(Object.keys(startupModes).map((m) => [m, []]))]));
+  for (const lib of libs) {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      // The first load of each mode is not counted: it warms the renderer (and fills the cache).
+      for (let i = 0; i <= loads; i++) {
+        const load = await loadStartup(page, lib, token, `/fresh/${i}`);
+        if (i > 0) results[lib]["not cached"].push(load);
+      }
+      for (let i = 0; i <= loads; i++) {
+        const load = await loadStartup(page, lib, token);
+        if (i > 0) results[lib]["HTTP cache"].push(load);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  for (let i = 0; i < loads; i++) {
+    for (const lib of libs) {
+      const context = await browser.newContext();
+      try {
+        results[lib]["new context"].push(await loadStartup(await context.newPage(), lib, token));
+      } finally {
+        await context.close();
+      }
+    }
+  }
+  const summarize = (list) => ({
+    medianTotalMs: median(list.map((l) => l.totalMs)),
+    medianImportMs: median(list.map((l) => l.importMs)),
+    medianInitMs: median(list.map((l) => l.initMs)),
+    medianConstructMs: median(list.map((l) => l.constructMs)),
+    loadsFromHttpCache: list.filter((l) => l.resources.length > 0 && l.resources.every((x) => x.transferSize === 0)).length,
+    // Files whose body took over 30 ms to arrive after its first byte: on loopback that is a
+    // Nagle / delayed-ACK stall (a server that does not set TCP_NODELAY), not bandwidth.
+    slowDownloads: list.flatMap((l) => l.resources).filter((x) => x.downloadMs > 30).length,
+    downloads: list.flatMap((l) => l.resources).length,
+    loads: list,
+  });
+  return {
+    loadsPerMode: loads,
+    modes: startupModes,
+    libs: libs.map((lib) => ({ lib, ...Object.fromEntries(Object.keys(startupModes).map((m) => [m, summarize(results[lib][m])])) })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function table(headers, rows, align) {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c ?? "")));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const fmt = (r) =>
+    "| " + r.map((c, i) => ((align?.[i] ?? "l") === "r" ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ") + " |";
+  const sep = "|" + widths.map((w, i) => ((align?.[i] ?? "l") === "r" ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|";
+  return [fmt(cells[0]), sep, ...cells.slice(1).map(fmt)].join("\n");
+}
+
+const kb = (b) => `${(b / KB).toFixed(1)} KB`;
+const mbSigned = (b) => `${b >= 0 ? "+" : "−"}${(Math.abs(b) / MB).toFixed(3)} MB`;
+const ms = (x) => (x == null ? "" : `${x.toFixed(1)} ms`);
+const mark = (ok) => (ok ? "PASS" : "MISS");
+
+function evaluateTargets(r) {
+  const tf = r.size.rows[0];
+  const tfOverhead = r.overhead.contenders.find((c) => c.name === "tokenfetch");
+  const axOverhead = r.overhead.contenders.find((c) => c.name === "axios + axios-auth-refresh");
+  const tfStorm = r.storm.runs.find((s) => s.lib === "tokenfetch");
+  const tfMem = r.memory.runs.find((m) => m.lib === "tokenfetch");
+  const tfStart = r.startup.libs.find((s) => s.lib === "tokenfetch");
+  return [
+    {
+      target: `package ≤ ${kb(targets.packageGzBytes)} gzipped`,
+      measured: `${kb(tf.gzBytes)} (${tf.gzBytes} B)`,
+      pass: tf.gzBytes <= targets.packageGzBytes,
+    },
+    {
+      target: `overhead ≤ ${targets.overheadRatio}× raw fetch and below axios + axios-auth-refresh`,
+      measured: `${tfOverhead.ratioToRaw.toFixed(3)}× raw; ${tfOverhead.medianUs.toFixed(0)} µs vs axios ${axOverhead.medianUs.toFixed(0)} µs`,
+      pass: tfOverhead.ratioToRaw <= targets.overheadRatio && tfOverhead.medianUs < axOverhead.medianUs,
+    },
+    {
+      target: `401 storm → exactly ${targets.stormCallbackCalls} callback call and ${r.storm.requests} successes`,
+      measured: `${tfStorm.callbackCalls} call(s), ${tfStorm.successes} successes`,
+      pass: tfStorm.callbackCalls === targets.stormCallbackCalls && tfStorm.successes === r.storm.requests,
+    },
+    {
+      target: `memory growth < ${(targets.memoryGrowthBytes / MB).toFixed(0)} MB (${r.memory.points[0]} → ${r.memory.points.at(-1)} requests; wasm and JS heap each)`,
+      measured: `wasm ${mbSigned(tfMem.wasmGrowthBytes)}, JS heap ${mbSigned(tfMem.jsHeapGrowthBytes)}`,
+      pass: tfMem.wasmGrowthBytes < targets.memoryGrowthBytes && tfMem.jsHeapGrowthBytes < targets.memoryGrowthBytes && tfMem.failures === 0,
+    },
+    {
+      target: `start-up < ${targets.startupMs} ms (not cached: .js and .wasm fetched and compiled)`,
+      measured: `${ms(tfStart["not cached"].medianTotalMs)} not cached; ${ms(tfStart["HTTP cache"].medianTotalMs)} from HTTP cache; ${ms(tfStart["new context"].medianTotalMs)} in a new context`,
+      pass: tfStart["not cached"].medianTotalMs < targets.startupMs,
+    },
+  ];
+}
+
+function report(r) {
+  const lines = [];
+  const m = r.machine;
+  lines.push(`tokenfetch benchmark — ${r.generatedAt}${quick ? "  (BENCH_QUICK=1: small counts, not the benchmark's figures)" : ""}`);
+  lines.push(`machine: ${m.nproc} CPUs (nproc), ${m.cpuModel}; ${m.chromium} (headless); node ${m.node}`);
+  lines.push(`load average (1/5/15 min) at start: ${r.loadAverage.start}; at end: ${r.loadAverage.end}`);
+  lines.push("");
+  const tfGz = r.size.rows[0].gzBytes;
+  lines.push(`a. Size — ${r.size.gzipTool}; competitors bundled with esbuild ${r.size.esbuild} --bundle --minify --format=esm (KB = 1000 B)`);
+  lines.push(
+    table(
+      ["library", "version", "raw", "gzip -9", "vs tokenfetch"],
+      r.size.rows.map((row) => [
+        row.name,
+        row.versions ? Object.values(row.versions).join(" + ") : r.tokenfetchVersion,
+        `${row.rawBytes} B`,
+        `${row.gzBytes} B (${kb(row.gzBytes)})`,
+        `${(row.gzBytes / tfGz).toFixed(2)}×`,
+      ]),
+      ["l", "l", "r", "r", "r"],
+    ),
+  );
+  lines.push(`   tokenfetch files: ${r.size.rows[0].files.map((f) => `${f.file} ${f.gzBytes} B gz`).join(", ")}`);
+  lines.push("");
+  const o = r.overhead;
+  const rawUs = o.contenders.find((c) => c.name === "raw fetch").medianUs;
+  lines.push(
+    `b. Per-request overhead — ${o.requestsPerContender} sequential GET /api/me per contender: ${o.rounds} interleaved rounds of ${o.perRound} per contender, rotating order (+${o.warmup} warm-up rounds); same-origin devserver`,
+  );
+  lines.push(
+    table(
+      ["contender", "median µs/request", "µs over raw", "× raw fetch (median of rounds)", "× raw (ratio of medians)"],
+      o.contenders.map((c) => [
+        c.name,
+        c.medianUs.toFixed(1),
+        (c.medianUs - rawUs >= 0 ? "+" : "") + (c.medianUs - rawUs).toFixed(1),
+        `${c.ratioToRaw.toFixed(3)}×`,
+        `${c.ratioOfMedians.toFixed(3)}×`,
+      ]),
+      ["l", "r", "r", "r", "r"],
+    ),
+  );
+  lines.push(
+    `   server saw ${o.serverCheck.authorized} authorized / ${o.serverCheck.unauthorized} unauthorized requests (expected ${o.serverCheck.expectedAuthorized} / 0)`,
+  );
+  lines.push("");
+  const s = r.storm;
+  lines.push(`c. 401 storm — ${s.requests} concurrent GETs with a revoked token, refresh callback takes ${s.refreshDelayMs} ms`);
+  lines.push(
+    table(
+      ["client", "callback calls", "successes", "p50", "p99", "all done", "server: requests / 401s"],
+      s.runs.map((x) => [
+        x.lib,
+        x.callbackCalls,
+        `${x.successes} / ${x.requests}`,
+        ms(x.p50Ms),
+        ms(x.p99Ms),
+        ms(x.wallMs),
+        `${x.server.requests} / ${x.server.unauthorized}`,
+      ]),
+      ["l", "r", "r", "r", "r", "r", "r"],
+    ),
+  );
+  for (const x of s.runs) {
+    const other = Object.entries(x.statuses).filter(([k]) => k !== "200");
+    if (other.length) lines.push(`   ${x.lib}: other outcomes ${other.map(([k, v]) => `${k}×${v}`).join(", ")}`);
+  }
+  lines.push(`   axios-auth-refresh setup: ${s.axiosAuthRefreshOptions}`);
+  lines.push("");
+  const mem = r.memory;
+  lines.push(`d. Memory — one client, requests in batches of ${mem.concurrency}, gc() before each reading (MB = 10^6 B)`);
+  for (const x of mem.runs) {
+    lines.push(
+      table(
+        ["requests through one client", ...x.snapshots.map((sn) => String(sn.requests))],
+        [
+          ["wasm memory (buffer.byteLength)", ...x.snapshots.map((sn) => `${(sn.wasmBytes / MB).toFixed(3)} MB`)],
+          ["JS heap (usedJSHeapSize)", ...x.snapshots.map((sn) => `${(sn.jsHeapBytes / MB).toFixed(3)} MB`)],
+        ],
+        ["l", ...x.snapshots.map(() => "r")],
+      ),
+    );
+    lines.push(
+      `   growth ${mem.points[0]} → ${mem.points.at(-1)}: wasm ${mbSigned(x.wasmGrowthBytes)}, JS heap ${mbSigned(x.jsHeapGrowthBytes)}; ${x.failures} failed requests; ${x.seconds.toFixed(0)} s`,
+    );
+  }
+  lines.push("");
+  lines.push(`e. Start-up — import() → await init() → new AuthClient(), median of ${r.startup.loadsPerMode} page loads per mode (ky/axios: import → configured instance)`);
+  const modes = Object.keys(r.startup.modes);
+  lines.push(
+    table(
+      ["library", ...modes.map((m) => `${m}: total (import + init)`), "loads served from HTTP cache"],
+      r.startup.libs.map((x) => [
+        x.lib,
+        ...modes.map((m) => `${ms(x[m].medianTotalMs)} (${x[m].medianImportMs.toFixed(1)} + ${x[m].medianInitMs.toFixed(1)})`),
+        modes.map((m) => `${x[m].loadsFromHttpCache}/${x[m].loads.length}`).join(", "),
+      ]),
+      ["l", ...modes.map(() => "r"), "r"],
+    ),
+  );
+  for (const [m, what] of Object.entries(r.startup.modes)) lines.push(`   ${m}: ${what}`);
+  lines.push(
+    `   file downloads > 30 ms after the first byte (loopback: Nagle/delayed-ACK stalls): ${r.startup.libs
+      .map((x) => `${x.lib} ${modes.map((m) => `${x[m].slowDownloads}/${x[m].downloads}`).join(", ")}`)
+      .join("; ")} (${modes.join(", ")})`,
+  );
+  lines.push("");
+  lines.push("Targets");
+  lines.push(table(["", "target", "measured"], r.targets.map((t) => [mark(t.pass), t.target, t.measured])));
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const started = Date.now();
+  const runId = `${Date.now().toString(36)}`;
+  const loadStart = loadAverage();
+  const tokenfetchVersion = snapshotPkg();
+  log("measuring sizes and bundling the other clients with esbuild");
+  const size = await measureSize();
+  const site = assembleSite();
+  let server;
+  let browser;
+  const cleanup = () => {
+    server?.kill();
+    rmSync(site, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => (cleanup(), process.exit(130)));
+  process.once("SIGTERM", () => (cleanup(), process.exit(143)));
+  try {
+    server = await startDevserver(site);
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: chromiumArgs, headless: true });
+    const chromiumVersion = `Chromium ${browser.version()}`;
+    log("b. per-request overhead");
+    const overhead = await measureOverhead(browser, runId);
+    log("c. 401 storm");
+    const storm = await measureStorm(browser, runId);
+    log("d. memory");
+    const memory = await measureMemory(browser, runId);
+    log("e. start-up");
+    const startup = await measureStartup(browser, runId);
+    const results = {
+      generatedAt: new Date().toISOString(),
+      quick,
+      command: "npm run bench",
+      machine: machineInfo(chromiumVersion),
+      tokenfetchVersion,
+      config,
+      thresholds: targets,
+      size,
+      overhead,
+      storm,
+      memory,
+      startup,
+    };
+    results.loadAverage = { start: loadStart, end: loadAverage() };
+    results.targets = evaluateTargets(results);
+    results.durationSeconds = (Date.now() - started) / 1000;
+    const text = report(results);
+    console.log(text);
+    console.log(`\n(${results.durationSeconds.toFixed(0)} s; full figures in bench/${quick ? "dist/results-quick.json" : "results.json"})`);
+    // A quick run's figures are not the benchmark's: they never replace bench/results.json.
+    const resultsPath = quick ? join(distDir, "results-quick.json") : join(benchDir, "results.json");
+    writeFileSync(resultsPath, JSON.stringify({ ...results, report: text }, null, 2) + "\n");
+  } finally {
+    await browser?.close().catch(() => {});
+    cleanup();
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench: error: ${err?.stack ?? err}`);
+  process.exitCode = 1;
+});

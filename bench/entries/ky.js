@@ -1,0 +1,2 @@
+// What a ky user imports.
+export { default } from "ky";

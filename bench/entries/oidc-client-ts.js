@@ -1,0 +1,2 @@
+// What an oidc-client-ts user imports.
+export { UserManager } from "oidc-client-ts";
