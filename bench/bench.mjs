@@ -7,7 +7,7 @@
 // Env: BENCH_PORT (default 8910; the devserver's second origin is the next port),
 // CHROMIUM (default /usr/bin/chromium), BENCH_QUICK=1 (small counts, for trying the harness:
 // its figures are not the benchmark's; written to bench/dist/results-quick.json instead).
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { cpus, tmpdir } from "node:os";
@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
+import { chromiumArgs as baseChromiumArgs, sleep, startDevserver as startSiteServer } from "../scripts/lib/browser.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, "..");
@@ -51,21 +52,12 @@ const targets = {
 };
 
 const chromiumArgs = [
-  "--no-sandbox", // we may run as root
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  // The machine has no network: without these Chromium keeps dialing out and failing.
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
+  ...baseChromiumArgs,
   // For the memory figures: exact performance.memory and a gc() to call before reading it.
   "--enable-precise-memory-info",
   "--js-flags=--expose-gc",
 ];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
 function median(values) {
@@ -241,29 +233,7 @@ async function startDevserver(site) {
   for (const p of [port, port + 1]) {
     if (await portInUse(p)) throw new Error(`port ${p} is in use (set BENCH_PORT to another of 8910-8919)`);
   }
-  const child = spawn(serverBin, ["--port", String(port), "--other-port", String(port + 1), "--static", site, "--ttl", "3600"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d) => (output = (output + d).slice(-20000)));
-  child.stderr.on("data", (d) => (output = (output + d).slice(-20000)));
-  let exited = null;
-  child.on("exit", (code, signal) => (exited = signal ?? code));
-  child.on("error", (err) => (exited = err.message));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited !== null) throw new Error(`devserver exited (${exited}) before answering:\n${output}`);
-    try {
-      if ((await fetch(`${origin}/health`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill();
-      throw new Error(`devserver did not answer ${origin}/health within 30 s:\n${output}`);
-    }
-    await sleep(100);
-  }
+  return (await startSiteServer(serverBin, port, site, ["--ttl", "3600"])).child;
 }
 
 async function serverStats(ns) {
