@@ -10,7 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Object, Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -22,7 +22,7 @@ use crate::engine::state::{Origin, TokenState};
 use crate::engine::token::Token;
 use crate::engine::token_result::NewToken;
 use crate::web::events::{Events, Trigger};
-use crate::web::js::{get, now_ms, type_error};
+use crate::web::js::{get, now_ms, object, type_error};
 use crate::web::options::{parse, Config};
 use crate::web::refresh::as_bool_promise;
 use crate::web::tabs::Tabs;
@@ -267,10 +267,7 @@ impl AuthClient {
     /// What `JSON.stringify(client)` shows: state, never the token.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ hasToken: boolean; expiresAt: number | null }")]
     pub fn to_json(&self) -> JsValue {
-        let object = Object::new();
-        let _ = Reflect::set(&object, &"hasToken".into(), &self.has_token().into());
-        let _ = Reflect::set(&object, &"expiresAt".into(), &self.expires_at());
-        object.into()
+        object(&[("hasToken", self.has_token().into()), ("expiresAt", self.expires_at())]).into()
     }
 }
 

@@ -1,9 +1,9 @@
 //! The `onEvent` stream: plain `{ type, ... }` objects that never carry the token.
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-use crate::web::js::call_quietly;
+use crate::web::js::{call_quietly, object, set_all};
 
 /// What started a refresh; the `trigger` field of `refresh-start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,11 +46,8 @@ impl Events {
 
     fn emit(&self, kind: &str, fields: &[(&str, JsValue)]) {
         let Some(sink) = &self.sink else { return };
-        let event = Object::new();
-        let _ = Reflect::set(&event, &"type".into(), &kind.into());
-        for (key, value) in fields {
-            let _ = Reflect::set(&event, &JsValue::from_str(key), value);
-        }
+        let event = object(&[("type", kind.into())]);
+        set_all(&event, fields);
         call_quietly(sink, &event, "tokenfetch: onEvent threw");
     }
 

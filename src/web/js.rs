@@ -5,7 +5,7 @@ use std::pin::pin;
 use std::task::Poll;
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -30,6 +30,20 @@ pub(crate) fn type_error(message: &str) -> JsValue {
 /// A `RangeError` with a fixed message.
 pub(crate) fn range_error(message: &str) -> JsValue {
     js_sys::RangeError::new(message).into()
+}
+
+/// Sets each `(key, value)` on `object`.
+pub(crate) fn set_all(object: &Object, fields: &[(&str, JsValue)]) {
+    for (key, value) in fields {
+        let _ = Reflect::set(object, &JsValue::from_str(key), value);
+    }
+}
+
+/// A plain object with the given properties.
+pub(crate) fn object(fields: &[(&str, JsValue)]) -> Object {
+    let object = Object::new();
+    set_all(&object, fields);
+    object
 }
 
 /// `object[key]`; a throwing getter or a non-object reads as `undefined`.
@@ -86,17 +100,21 @@ async fn first_of<F: Future, G: Future>(future: F, other: G) -> Option<F::Output
     .await
 }
 
-/// `future`'s output, or `None` when `ms` pass first. The timer is cancelled either way.
-pub(crate) async fn within<F: Future>(future: F, ms: u32) -> Option<F::Output> {
+/// Resolves after `ms`; dropping the future cancels the timer.
+pub(crate) async fn sleep(ms: u32) {
     let mut timer = None;
     let elapsed = Promise::new(&mut |resolve, _reject| {
         timer = Some(Timeout::new(ms, move || {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }));
     });
-    let result = first_of(future, JsFuture::from(elapsed)).await;
+    let _ = JsFuture::from(elapsed).await;
     drop(timer);
-    result
+}
+
+/// `future`'s output, or `None` when `ms` pass first. The timer is cancelled either way.
+pub(crate) async fn within<F: Future>(future: F, ms: u32) -> Option<F::Output> {
+    first_of(future, sleep(ms)).await
 }
 
 /// `future`'s output, or the signal's abort reason as soon as it aborts (as `fetch` rejects).

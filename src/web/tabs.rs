@@ -10,8 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -21,7 +20,7 @@ use crate::engine::state::Origin;
 use crate::engine::token::Token;
 use crate::engine::token_result::NewToken;
 use crate::web::client::Inner;
-use crate::web::js::{get, js_string, now_ms};
+use crate::web::js::{get, js_string, now_ms, object, set_all, sleep};
 
 /// Longest wait for the other tabs to acknowledge a new token; a tab that does not answer in
 /// time (closed, frozen) is forgotten until it speaks again.
@@ -78,13 +77,9 @@ impl std::fmt::Debug for Tabs {
 }
 
 fn message(kind: &str, from: &str, fields: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    let _ = Reflect::set(&object, &"kind".into(), &kind.into());
-    let _ = Reflect::set(&object, &"from".into(), &from.into());
-    for (key, value) in fields {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
-    }
-    object.into()
+    let message = object(&[("kind", kind.into()), ("from", from.into())]);
+    set_all(&message, fields);
+    message.into()
 }
 
 fn number(value: JsValue) -> JsValue {
@@ -93,17 +88,6 @@ fn number(value: JsValue) -> JsValue {
     } else {
         JsValue::NULL
     }
-}
-
-async fn sleep(ms: u32) {
-    let mut timer = None;
-    let done = Promise::new(&mut |resolve, _| {
-        timer = Some(Timeout::new(ms, move || {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }));
-    });
-    let _ = JsFuture::from(done).await;
-    drop(timer);
 }
 
 impl Tabs {
