@@ -15,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, realpathSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { runChecks } from "../../scripts/lib/checks.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tsc = join(here, "node_modules", ".bin", "tsc");
@@ -137,18 +138,5 @@ const checks = [
   ["AuthClient's declared members = contract = run time", membersMatch],
 ];
 
-let passed = 0;
-let failed = 0;
-for (const [name, run] of checks) {
-  const started = Date.now();
-  try {
-    await run();
-    passed++;
-    console.log(`typescript: ok ${name} (${Date.now() - started} ms)`);
-  } catch (err) {
-    failed++;
-    console.log(`typescript: FAILED ${name}\n  ${err?.message ?? err}`);
-  }
-}
-console.log(`typescript: ${passed} passed, ${failed} failed`);
-process.exitCode = failed === 0 ? 0 : 1;
+const ok = await runChecks("typescript", checks);
+process.exitCode = ok ? 0 : 1;

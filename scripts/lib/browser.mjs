@@ -5,6 +5,9 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { runChecks } from "./checks.mjs";
+
+export { check, runChecks } from "./checks.mjs";
 
 export const chromiumArgs = [
   "--no-sandbox", // we may run as root
@@ -57,30 +60,6 @@ export async function startDevserver(bin, port, site, extraArgs = []) {
     if (Date.now() > deadline) throw new Error(`devserver did not answer ${origin}/health within 60 s:\n${log}`);
     await sleep(250);
   }
-}
-
-/** Runs named async checks in order and prints `<label>: N passed, M failed` (counted by npm test). */
-export async function runChecks(label, checks) {
-  let passed = 0;
-  let failed = 0;
-  for (const [name, check] of checks) {
-    const started = Date.now();
-    try {
-      await check();
-      passed++;
-      console.log(`${label}: ok ${name} (${Date.now() - started} ms)`);
-    } catch (err) {
-      failed++;
-      console.log(`${label}: FAILED ${name}\n  ${err?.stack ?? err}`);
-    }
-  }
-  console.log(`${label}: ${passed} passed, ${failed} failed`);
-  return failed === 0;
-}
-
-/** Throws `message` unless `condition`. */
-export function check(condition, message) {
-  if (!condition) throw new Error(message);
 }
 
 /** The devserver binary named by `--server PATH` on the command line; exits with `usage` otherwise. */
