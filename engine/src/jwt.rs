@@ -82,10 +82,12 @@ fn is_thumbprint(text: &str, len: usize) -> bool {
     let trimmed = text.strip_suffix('=').unwrap_or(text);
     let trimmed = trimmed.strip_suffix('=').unwrap_or(trimmed);
     let decoded_len = trimmed.len() * 3 / 4;
+    // A successful decode yields exactly `decoded_len` bytes.
     match decode_url_unpadded(trimmed.as_bytes()) {
-        Some(bytes) if decoded_len == len => bytes.len() == len,
-        Some(bytes) if decoded_len > len => core::str::from_utf8(&bytes).is_ok(),
-        _ => false,
+        Some(bytes) => {
+            decoded_len == len || (decoded_len > len && core::str::from_utf8(&bytes).is_ok())
+        }
+        None => false,
     }
 }
 

@@ -1,4 +1,24 @@
-//! The sans-IO core of tokenfetch.
+//! The sans-IO core of tokenfetch: everything the client decides, as plain Rust with no I/O, no
+//! clock and no browser (`no_std`, so the compiler holds it to that).
+//!
+//! - [`Engine`]: the client's state machine (token, single-flight refresh, timer plan, tabs).
+//! - [`call::Call`]: one `fetch` call, step by step.
+//! - [`token`], [`jwt`], [`token_result`]: what a token is, what its claims say, what a refresh may
+//!   return; [`expiry`], [`clock`], [`challenge`], [`options`]: the rules they follow;
+//!   [`event`], [`tabs`]: what goes out to the application and to other tabs.
+//!
+//! The browser shell (the `tokenfetch` crate) feeds it what happened and does what it says, the
+//! way quinn-proto's `Connection` is driven by quinn:
+//!
+//! ```
+//! use tokenfetch_engine::{Config, Engine, Output};
+//! use tokenfetch_engine::event::Event;
+//! use tokenfetch_engine::token::Token;
+//! let token = Token::parse("t0k".into()).unwrap();
+//! let mut engine = Engine::new(Config::default(), Some(token), 7, |s| s.parse().ok(), 0.0);
+//! assert_eq!(engine.poll(), Some(Output::Event(Event::TokenSet { expires_at_ms: None })));
+//! assert_eq!(engine.timeout(0.0), None, "no expiry known, no source: no timer");
+//! ```
 #![no_std]
 #![cfg_attr(
     test,
@@ -15,8 +35,19 @@ extern crate alloc;
 extern crate std;
 
 mod base64;
+pub mod call;
+pub mod challenge;
+pub mod clock;
+mod engine;
+pub mod event;
+pub mod expiry;
 pub mod json;
 pub mod jwt;
+pub mod options;
+pub mod tabs;
 #[cfg(test)]
 mod test_support;
 pub mod token;
+pub mod token_result;
+
+pub use engine::{Begin, Config, Engine, Failure, Output, RefreshId};

@@ -72,6 +72,16 @@ impl Token {
         Ok(token)
     }
 
+    /// What the application passed as a token (constructor, `setToken`): `None` and `""` mean
+    /// "no token"; anything else must be a valid token.
+    pub fn from_application(text: Option<String>) -> Result<Option<Token>, TokenError> {
+        match text {
+            None => Ok(None),
+            Some(text) if text.is_empty() => Ok(None),
+            Some(text) => Token::parse(text).map(Some),
+        }
+    }
+
     /// The token text, for building the `Authorization` header and nothing else.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -144,6 +154,23 @@ mod tests {
                 error.message()
             );
         }
+    }
+
+    #[test]
+    fn the_application_may_pass_no_token_as_none_or_empty() {
+        assert_eq!(Token::from_application(None), Ok(None));
+        assert_eq!(Token::from_application(Some(String::new())), Ok(None));
+        assert_eq!(
+            Token::from_application(Some("t".into()))
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "t"
+        );
+        assert_eq!(
+            Token::from_application(Some("a b".into())),
+            Err(TokenError::InvalidCharacter)
+        );
     }
 
     #[test]

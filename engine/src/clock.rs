@@ -1,0 +1,286 @@
+//! Clock skew: how far the local clock is from the server's, estimated from `Date` headers and
+//! from the `iat` of freshly issued tokens, so that expiry decisions use server time.
+//!
+//! ```
+//! use tokenfetch_engine::clock::Skew;
+//! let mut skew = Skew::default();
+//! // The server's Date header says 10:00:00 while the local clock says 10:10:00.
+//! skew.observe_date(1_700_000_000_000.0, 1_700_000_600_000.0);
+//! assert_eq!(skew.offset_ms(), -599_500.0);
+//! assert_eq!(skew.server_now(1_700_000_600_000.0), 1_700_000_000_500.0);
+//! ```
+
+/// How many recent `Date` samples the median is taken over.
+const SAMPLES: usize = 5;
+
+/// Offsets smaller than this are noise (`Date` has one-second resolution) and are ignored.
+pub const NOISE_MS: f64 = 2_000.0;
+
+/// The estimated offset between the server clock and the local clock.
+#[derive(Debug, Clone, Default)]
+pub struct Skew {
+    /// Recent `server - local` samples from `Date` headers (a ring of the last [`SAMPLES`]).
+    date_samples: [f64; SAMPLES],
+    /// How many `Date` samples were taken in all.
+    dates_seen: usize,
+    /// A sample from a fresh token's `iat`, used until a `Date` header is seen.
+    iat_sample: Option<f64>,
+}
+
+impl Skew {
+    /// Records a response's `Date` (ms since the epoch, whole seconds) received at local `now_ms`.
+    pub fn observe_date(&mut self, date_ms: f64, now_ms: f64) {
+        if !date_ms.is_finite() || !now_ms.is_finite() {
+            return;
+        }
+        // The server's clock read somewhere in [date, date + 1 s): take the middle.
+        if let Some(slot) = self.date_samples.get_mut(self.dates_seen % SAMPLES) {
+            *slot = date_ms + 500.0 - now_ms;
+        }
+        self.dates_seen += 1;
+    }
+
+    /// Records a response's headers: a `Date` tells the server's time, unless the response came
+    /// from a cache (it carries `Age`) and says nothing about the server's clock now.
+    pub fn observe_response(&mut self, date: Option<&str>, has_age: bool, now_ms: f64) {
+        if let (Some(date), false) = (date.and_then(parse_http_date), has_age) {
+            self.observe_date(date, now_ms);
+        }
+    }
+
+    /// Records a just-installed token's `iat`/`exp`. A fresh token that looks issued in the future,
+    /// or already expired, tells that the local clock is off; one that looks plausible tells nothing
+    /// (it may simply be an older token).
+    pub fn observe_token(
+        &mut self,
+        issued_at_ms: Option<f64>,
+        expires_at_ms: Option<f64>,
+        now_ms: f64,
+    ) {
+        let Some(iat) = issued_at_ms.filter(|t| t.is_finite()) else {
+            return;
+        };
+        let born_in_future = iat - now_ms > NOISE_MS;
+        let born_expired = expires_at_ms.is_some_and(|exp| exp <= now_ms);
+        if born_in_future || born_expired {
+            self.iat_sample = Some(iat - now_ms);
+        } else if self.dates_seen == 0 {
+            self.iat_sample = None;
+        }
+    }
+
+    /// `server - local` in ms: the median `Date` sample, else the `iat` sample, else 0; offsets
+    /// within [`NOISE_MS`] count as 0.
+    pub fn offset_ms(&self) -> f64 {
+        let offset = match self.dates_seen {
+            0 => self.iat_sample.unwrap_or(0.0),
+            n => median(self.date_samples.get(..n.min(SAMPLES)).unwrap_or(&[])),
+        };
+        if -NOISE_MS < offset && offset < NOISE_MS {
+            0.0
+        } else {
+            offset
+        }
+    }
+
+    /// The server's time now, given the local time.
+    pub fn server_now(&self, local_now_ms: f64) -> f64 {
+        local_now_ms + self.offset_ms()
+    }
+}
+
+/// The median of at most [`SAMPLES`] values (the upper one of an even count), sorted by
+/// `f64::total_cmp`. An insertion sort: the standard library's sort is kilobytes of wasm.
+fn median(samples: &[f64]) -> f64 {
+    let mut sorted = [0.0_f64; SAMPLES];
+    let mut n: usize = 0;
+    for &value in samples.iter().take(SAMPLES) {
+        let mut j = n;
+        while let Some(&before) = j.checked_sub(1).and_then(|k| sorted.get(k)) {
+            if before.total_cmp(&value).is_le() {
+                break;
+            }
+            if let Some(slot) = sorted.get_mut(j) {
+                *slot = before;
+            }
+            j -= 1;
+        }
+        if let Some(slot) = sorted.get_mut(j) {
+            *slot = value;
+        }
+        n += 1;
+    }
+    if n == 0 {
+        0.0
+    } else {
+        sorted.get(n / 2).copied().unwrap_or(0.0)
+    }
+}
+
+/// Parses an HTTP date in the format every server sends (RFC 9110 IMF-fixdate,
+/// `Sun, 06 Nov 1994 08:49:37 GMT`) into ms since the epoch.
+pub fn parse_http_date(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    if b.len() != 29 || b.get(3..5)? != b", " || b.get(25..)? != b" GMT" {
+        return None;
+    }
+    let number = |range: core::ops::Range<usize>| -> Option<i64> {
+        b.get(range)?.iter().try_fold(0i64, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let separators = [(7, b' '), (11, b' '), (16, b' '), (19, b':'), (22, b':')];
+    if separators.iter().any(|&(at, c)| b.get(at) != Some(&c)) {
+        return None;
+    }
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let month = MONTHS.iter().position(|m| b.get(8..11) == Some(&m[..]))? as i64 + 1;
+    let (day, year) = (number(5..7)?, number(12..16)?);
+    let (h, m, s) = (number(17..19)?, number(20..22)?, number(23..25)?);
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + h * 3_600 + m * 60 + s) * 1_000) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN10: f64 = 600_000.0;
+    const T: f64 = 1_700_000_000_000.0;
+
+    #[test]
+    fn parses_imf_fixdate() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777_000.0)
+        );
+        assert_eq!(parse_http_date("Tue, 14 Nov 2023 22:13:20 GMT"), Some(T));
+        assert_eq!(
+            parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT"),
+            Some(1_709_164_800_000.0)
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:49:37 GMT",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:3x GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_fast_or_slow_local_clock_is_corrected_from_date_headers() {
+        let mut fast = Skew::default();
+        fast.observe_date(T, T + MIN10);
+        assert!((fast.server_now(T + MIN10) - T).abs() <= 1_000.0);
+        let mut slow = Skew::default();
+        slow.observe_date(T, T - MIN10);
+        assert!((slow.server_now(T - MIN10) - T).abs() <= 1_000.0);
+    }
+
+    #[test]
+    fn cached_responses_say_nothing_about_the_clock() {
+        let mut skew = Skew::default();
+        skew.observe_response(Some("Tue, 14 Nov 2023 22:13:20 GMT"), true, T + MIN10);
+        assert_eq!(
+            skew.offset_ms(),
+            0.0,
+            "a response with Age came from a cache"
+        );
+        skew.observe_response(Some("Tue, 14 Nov 2023 22:13:20 GMT"), false, T + MIN10);
+        assert!((skew.offset_ms() + MIN10).abs() <= 1_000.0);
+        let mut none = Skew::default();
+        none.observe_response(Some("garbage"), false, T + MIN10);
+        none.observe_response(None, false, T + MIN10);
+        assert_eq!(none.offset_ms(), 0.0);
+    }
+
+    #[test]
+    fn median_matches_a_full_sort() {
+        let cases: [&[f64]; 6] = [
+            &[],
+            &[3.0],
+            &[2.0, 1.0],
+            &[5.0, -1.0, 3.0],
+            &[4.0, 4.0, 1.0, 9.0],
+            &[0.5, -0.0, 0.0, 7.0, -3.0],
+        ];
+        for samples in cases {
+            let mut sorted = samples.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let expected = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+            assert_eq!(median(samples).to_bits(), expected.to_bits(), "{samples:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_last_five_dates_count() {
+        let mut skew = Skew::default();
+        for _ in 0..5 {
+            skew.observe_date(T, T + MIN10);
+        }
+        for _ in 0..5 {
+            skew.observe_date(T, T);
+        }
+        assert_eq!(skew.offset_ms(), 0.0, "the old samples were replaced");
+    }
+
+    #[test]
+    fn small_offsets_are_noise() {
+        let mut skew = Skew::default();
+        skew.observe_date(T, T + 900.0);
+        assert_eq!(skew.offset_ms(), 0.0);
+    }
+
+    #[test]
+    fn the_median_ignores_an_outlier() {
+        let mut skew = Skew::default();
+        for late in [0.0, 0.0, 30_000.0, 0.0, 0.0] {
+            skew.observe_date(T, T + MIN10 + late);
+        }
+        assert!((skew.offset_ms() + MIN10 - 500.0).abs() <= 1.0);
+    }
+
+    #[test]
+    fn a_fresh_token_that_looks_expired_or_future_reveals_the_skew() {
+        let mut fast = Skew::default();
+        fast.observe_token(Some(T), Some(T + 300_000.0), T + MIN10);
+        assert_eq!(fast.offset_ms(), -MIN10);
+        let mut slow = Skew::default();
+        slow.observe_token(Some(T), Some(T + 300_000.0), T - MIN10);
+        assert_eq!(slow.offset_ms(), MIN10);
+        let mut plausible = Skew::default();
+        plausible.observe_token(Some(T - 60_000.0), Some(T + 240_000.0), T);
+        assert_eq!(
+            plausible.offset_ms(),
+            0.0,
+            "an older but valid token says nothing"
+        );
+    }
+
+    #[test]
+    fn date_headers_win_over_iat() {
+        let mut skew = Skew::default();
+        skew.observe_token(Some(T), Some(T + 300_000.0), T + MIN10);
+        skew.observe_date(T + MIN10, T + MIN10);
+        assert_eq!(skew.offset_ms(), 0.0);
+    }
+}
