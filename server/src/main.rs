@@ -5,9 +5,17 @@
 //! directory, on two loopback ports (two origins) at once.
 
 mod chaos;
+mod clock;
 mod cors;
-mod request;
+mod echo;
+mod error;
+mod gate;
+mod headers;
+mod namespace;
+mod params;
+mod random;
 mod routes;
+mod sessions;
 mod state;
 mod tokens;
 
