@@ -133,7 +133,7 @@ pub async fn refresh(
         (failing, fault)
     });
     pause(delay).await;
-    let Some(presented) = presented.filter(|_| known_ns.is_some()) else {
+    let (Some(presented), Some(_)) = (presented, &known_ns) else {
         if channel == Channel::Body {
             state.with_ns(&ns, |n| n.invalid_grants += 1);
         }
