@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use http_body::{Frame, SizeHint};
 use serde_json::{json, Value};
 
-use crate::request::{ApiError, Params};
+use crate::error::ApiError;
+use crate::params::Params;
 
 /// Longest `maxDelayMs` accepted.
 pub const MAX_CHAOS_DELAY_MS: u64 = 60_000;
@@ -82,7 +83,7 @@ fn clock_seed() -> u64 {
         .unwrap_or(0x5EED)
 }
 
-/// How `POST /auth/token` and `POST /auth/refresh` behave during chaos.
+/// How the token endpoints (`/auth/token`, `/auth/refresh`, `/oauth/token`) behave during chaos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshMode {
     Ok,
@@ -133,10 +134,10 @@ impl TokenFault {
     pub async fn respond(self) -> Option<Response> {
         match self {
             Self::None => None,
-            Self::Fail => Some(refresh_unavailable()),
+            Self::Fail => Some(ApiError::refresh_unavailable().into_response()),
             Self::Hang => {
                 tokio::time::sleep(HANG).await;
-                Some(refresh_unavailable())
+                Some(ApiError::refresh_unavailable().into_response())
             }
             Self::Garbage => Some(
                 (
@@ -151,14 +152,6 @@ impl TokenFault {
             ),
         }
     }
-}
-
-fn refresh_unavailable() -> Response {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        json!({"error": "refresh_unavailable"}),
-    )
-    .into_response()
 }
 
 /// How a dropped request is cut off.

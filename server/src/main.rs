@@ -1,13 +1,28 @@
-//! `tokenfetch-devserver`: the backend for tokenfetch's browser tests and demo.
+//! `tokenfetch-devserver`: the backend for tokenfetch's browser tests, demos and benchmarks.
 //!
-//! Issues short-lived HS256 tokens, serves protected and open echo routes, test controls
-//! (revocation, refresh faults, delays, chaos mode, per-namespace stats) and optionally a static
-//! directory, on two loopback ports (two origins) at once.
+//! Issues HS256 access tokens of any lifetime (jwt-compact), opens login sessions whose refresh
+//! tokens rotate on every use and whose reuse revokes the session (in an HttpOnly cookie for
+//! `refreshUrl`, or through an OAuth-style `POST /oauth/token`), serves protected and open echo
+//! routes that report the `Authorization` header they received, test controls (revocation,
+//! refresh faults, delays, chaos mode, per-namespace stats) and optionally a static directory,
+//! on two loopback ports (two origins) at once. The route table is in `routes`.
+//!
+//! Modules, leaves first: `error`, `params`, `headers`, `clock`, `random` (request and time
+//! helpers); `tokens` (JWTs), `sessions` (rotation), `chaos` (faults), `namespace` (counters),
+//! `state` (all shared state); `gate` (protected routes' check), `echo`, `cors`; `routes`.
 
 mod chaos;
+mod clock;
 mod cors;
-mod request;
+mod echo;
+mod error;
+mod gate;
+mod headers;
+mod namespace;
+mod params;
+mod random;
 mod routes;
+mod sessions;
 mod state;
 mod tokens;
 

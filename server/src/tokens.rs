@@ -1,11 +1,15 @@
-//! HS256 access tokens: minting and validation (signature, strict expiry, revocation).
+//! HS256 access tokens, minted and checked with jwt-compact: signature and shape, then the
+//! server's own verdict (strict expiry, revocation by generation).
 
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use chrono::{DateTime, Utc};
+use jwt_compact::alg::{Hs256, Hs256Key};
+use jwt_compact::{AlgorithmExt as _, Header, UntrustedToken, ValidationError};
 use serde::{Deserialize, Serialize};
 
+use crate::random::random_hex;
+
 /// Claims carried by every token this server issues.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     /// `"user-" + ns`.
     pub sub: String,
@@ -13,12 +17,21 @@ pub struct Claims {
     pub ns: String,
     /// Generation of the namespace at issue time; older generations are revoked.
     pub gen: u64,
-    /// Issued at, seconds since the Unix epoch.
+    /// Issued at, seconds since the Unix epoch (always present).
     pub iat: i64,
     /// Expiry, seconds since the Unix epoch (`iat + ttl`; may be in the past).
     pub exp: i64,
     /// Random token id (hex).
     pub jti: String,
+}
+
+/// The claims beside the registered `iat` and `exp`, which jwt-compact's `Claims` carries.
+#[derive(Debug, Serialize, Deserialize)]
+struct Custom {
+    sub: String,
+    ns: String,
+    gen: u64,
+    jti: String,
 }
 
 /// Why a bearer token was refused; the string goes in the 401 body as `reason`.
@@ -52,15 +65,13 @@ pub enum Inspection {
     Rejected(Reason),
 }
 
-/// The signing key and the matching validation rules.
+/// The HMAC key that signs and checks every token.
 pub struct TokenKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    key: Hs256Key,
 }
 
 impl TokenKeys {
-    /// Keys from a fresh random 32-byte secret.
+    /// A key from a fresh random 32-byte secret.
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut secret = [0u8; 32];
         getrandom::getrandom(&mut secret)?;
@@ -68,48 +79,67 @@ impl TokenKeys {
     }
 
     pub fn from_secret(secret: &[u8]) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        // Expiry is checked by `verdict` (strictly, no leeway) so that the claims of an
-        // expired token stay readable: its namespace is still needed for the counters.
-        validation.leeway = 0;
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
         Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            key: Hs256Key::new(secret),
         }
     }
 
-    /// Signs a token for `ns` at generation `gen`, valid for `ttl` seconds from `now`.
+    /// Signs a token for `ns` at generation `gen`, issued at `now` and valid for `ttl` seconds
+    /// (any `ttl`: zero or negative gives a token that is already expired).
     pub fn mint(&self, ns: &str, gen: u64, ttl: i64, now: i64) -> Result<String, MintError> {
-        let claims = Claims {
+        let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).ok_or(MintError);
+        let mut claims = jwt_compact::Claims::new(Custom {
             sub: format!("user-{ns}"),
             ns: ns.to_owned(),
             gen,
-            iat: now,
-            exp: now.saturating_add(ttl),
             jti: random_hex(16).map_err(|_| MintError)?,
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        });
+        claims.issued_at = Some(at(now)?);
+        claims.expiration = Some(at(now.saturating_add(ttl))?);
+        let header = Header::empty().with_token_type("JWT");
+        Hs256
+            .token(&header, &claims, &self.key)
             .map_err(|_| MintError)
     }
 
-    /// Checks the signature and shape of `token`, not expiry or revocation.
+    /// Checks the algorithm, signature and shape of `token`, not expiry or revocation: an
+    /// expired token's claims stay readable, its namespace is still needed for the counters.
     pub fn inspect(&self, token: &str) -> Inspection {
-        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
-            Ok(data) => Inspection::Signed(data.claims),
-            Err(err) => Inspection::Rejected(match err.kind() {
-                ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm => Reason::BadSignature,
-                _ => Reason::Malformed,
-            }),
+        let Ok(untrusted) = UntrustedToken::new(token) else {
+            return Inspection::Rejected(Reason::Malformed);
+        };
+        match Hs256.validator::<Custom>(&self.key).validate(&untrusted) {
+            Ok(token) => {
+                let claims = token.claims();
+                match (claims.issued_at, claims.expiration) {
+                    (Some(iat), Some(exp)) => Inspection::Signed(Claims {
+                        sub: claims.custom.sub.clone(),
+                        ns: claims.custom.ns.clone(),
+                        gen: claims.custom.gen,
+                        iat: iat.timestamp(),
+                        exp: exp.timestamp(),
+                        jti: claims.custom.jti.clone(),
+                    }),
+                    // Signed by us but without the times we always set: not one of ours.
+                    _ => Inspection::Rejected(Reason::Malformed),
+                }
+            }
+            Err(
+                ValidationError::AlgorithmMismatch { .. }
+                | ValidationError::InvalidSignature
+                | ValidationError::InvalidSignatureLen { .. }
+                | ValidationError::MalformedSignature(_),
+            ) => Inspection::Rejected(Reason::BadSignature),
+            Err(_) => Inspection::Rejected(Reason::Malformed),
         }
     }
 }
 
 /// Full verdict on signed claims: expired when `now >= exp`, revoked when `gen < current_gen`.
+///
+/// Expiry is judged here, not by jwt-compact's `validate_expiration`: that one accepts a token
+/// through its `exp` second (`now > exp` is expired), so a `ttl=0` token would work for up to a
+/// second, and tests mint `ttl=0` tokens to get an expired one.
 pub fn verdict(claims: &Claims, now: i64, current_gen: u64) -> Result<(), Reason> {
     if now >= claims.exp {
         Err(Reason::Expired)
@@ -124,30 +154,37 @@ pub fn verdict(claims: &Claims, now: i64, current_gen: u64) -> Result<(), Reason
 #[derive(Debug)]
 pub struct MintError;
 
-/// Seconds since the Unix epoch.
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-/// `bytes` random bytes from the OS, hex-encoded.
-pub fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::getrandom(&mut buf)?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::now_secs;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+    use base64::Engine as _;
+    use serde_json::{json, Value};
 
     fn signed(keys: &TokenKeys, token: &str) -> Claims {
         match keys.inspect(token) {
             Inspection::Signed(c) => c,
             other => panic!("expected signed claims, got {other:?}"),
         }
+    }
+
+    /// The decoded JSON of part `index` (0 header, 1 claims) of a token.
+    fn part(token: &str, index: usize) -> Value {
+        let segment = token.split('.').nth(index).expect("segment");
+        serde_json::from_slice(&B64URL.decode(segment).expect("base64url")).expect("json")
+    }
+
+    /// A token signed with `secret` over any header and claims (what an attacker could build).
+    fn forge(secret: &[u8], header: &Value, claims: &Value) -> String {
+        use jwt_compact::{Algorithm as _, AlgorithmSignature as _};
+        let signing_input = format!(
+            "{}.{}",
+            B64URL.encode(header.to_string()),
+            B64URL.encode(claims.to_string())
+        );
+        let signature = Hs256.sign(&Hs256Key::new(secret), signing_input.as_bytes());
+        format!("{signing_input}.{}", B64URL.encode(signature.as_bytes()))
     }
 
     #[test]
@@ -164,6 +201,32 @@ mod tests {
         assert_eq!(claims.jti.len(), 32);
         assert_eq!(verdict(&claims, now, 3), Ok(()));
         assert_eq!(verdict(&claims, now + 19, 0), Ok(()));
+    }
+
+    #[test]
+    fn wire_format_is_a_plain_hs256_jwt() {
+        let keys = TokenKeys::from_secret(b"k");
+        let token = keys.mint("a", 1, 8, 1_700_000_000).expect("mint");
+        assert_eq!(part(&token, 0), json!({"alg": "HS256", "typ": "JWT"}));
+        let claims = part(&token, 1);
+        assert_eq!(claims["iat"], 1_700_000_000);
+        assert_eq!(claims["exp"], 1_700_000_008);
+        assert_eq!(
+            (claims["sub"].clone(), claims["ns"].clone()),
+            (json!("user-a"), json!("a"))
+        );
+        assert_eq!(claims["gen"], 1);
+        assert!(claims["jti"].is_string());
+    }
+
+    #[test]
+    fn any_lifetime_sets_iat_and_exp() {
+        let keys = TokenKeys::from_secret(b"k");
+        let now = 1_700_000_000;
+        for ttl in [2, 8, 0, -5, 365 * 24 * 3600] {
+            let claims = signed(&keys, &keys.mint("a", 0, ttl, now).expect("mint"));
+            assert_eq!((claims.iat, claims.exp), (now, now + ttl), "ttl {ttl}");
+        }
     }
 
     #[test]
@@ -210,6 +273,14 @@ mod tests {
             keys.inspect(&tampered),
             Inspection::Rejected(Reason::BadSignature)
         );
+        // One flipped signature bit.
+        let mut bad_sig = good.clone().into_bytes();
+        let last = bad_sig.len() - 2;
+        bad_sig[last] = if bad_sig[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            keys.inspect(std::str::from_utf8(&bad_sig).unwrap()),
+            Inspection::Rejected(Reason::BadSignature)
+        );
 
         for junk in ["", "abc", "a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.e30"] {
             assert_eq!(
@@ -218,6 +289,31 @@ mod tests {
                 "{junk:?}"
             );
         }
+    }
+
+    #[test]
+    fn signed_tokens_without_our_claims_are_malformed() {
+        let keys = TokenKeys::from_secret(b"k");
+        let header = json!({"alg": "HS256"});
+        let full = json!({"sub": "user-a", "ns": "a", "gen": 0, "iat": 1, "exp": 9_999_999_999_i64, "jti": "x"});
+        assert!(matches!(
+            keys.inspect(&forge(b"k", &header, &full)),
+            Inspection::Signed(_)
+        ));
+        for missing in ["iat", "exp", "ns", "gen"] {
+            let mut claims = full.clone();
+            claims.as_object_mut().unwrap().remove(missing);
+            assert_eq!(
+                keys.inspect(&forge(b"k", &header, &claims)),
+                Inspection::Rejected(Reason::Malformed),
+                "without {missing}"
+            );
+        }
+        // Right key, other algorithm named in the header: refused as a signature problem.
+        assert_eq!(
+            keys.inspect(&forge(b"k", &json!({"alg": "HS512"}), &full)),
+            Inspection::Rejected(Reason::BadSignature)
+        );
     }
 
     #[test]
