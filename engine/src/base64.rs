@@ -42,17 +42,9 @@ mod tests {
         assert_eq!(decode_url_unpadded(b"TWFu"), Some(b"Man".to_vec()));
         assert_eq!(decode_url_unpadded(b"TWE"), Some(b"Ma".to_vec()));
         assert_eq!(decode_url_unpadded(b"TQ"), Some(b"M".to_vec()));
-        assert_eq!(
-            decode_url_unpadded(b"-_-_"),
-            Some([0xfb, 0xff, 0xbf].to_vec())
-        );
+        assert_eq!(decode_url_unpadded(b"-_-_"), Some([0xfb, 0xff, 0xbf].to_vec()));
         for bad in [&b"T"[..], b"TQ==", b"TR", b"TWF", b"TW+u", b"TW/u", b"TW u"] {
-            assert_eq!(
-                decode_url_unpadded(bad),
-                None,
-                "{:?}",
-                core::str::from_utf8(bad)
-            );
+            assert_eq!(decode_url_unpadded(bad), None, "{:?}", core::str::from_utf8(bad));
         }
     }
 }

@@ -116,18 +116,11 @@ impl Call {
             // Another caller's refresh is running: wait for it once, then go.
             if !self.waited_before_send {
                 self.waited_before_send = true;
-                return Step::Wait {
-                    refresh,
-                    run: false,
-                };
+                return Step::Wait { refresh, run: false };
             }
             return self.send(engine);
         }
-        if self.refreshes == 0
-            && engine.may_refresh()
-            && engine.is_due(now)
-            && !engine.in_failure_cooldown(now)
-        {
+        if self.refreshes == 0 && engine.may_refresh() && engine.is_due(now) && !engine.in_failure_cooldown(now) {
             return self.refresh(engine, Trigger::Expiry, now);
         }
         self.send(engine)
@@ -141,14 +134,9 @@ impl Call {
         }
         if engine.generation() != self.sent_generation {
             // Replaced while in flight: the new token deserves one try. Cleared: logged out.
-            return if engine.has_token() {
-                self.retry(engine)
-            } else {
-                Step::Deliver
-            };
+            return if engine.has_token() { self.retry(engine) } else { Step::Deliver };
         }
-        if self.refreshes > 0 || !engine.may_refresh() || engine.failed_since(self.finished_at_send)
-        {
+        if self.refreshes > 0 || !engine.may_refresh() || engine.failed_since(self.finished_at_send) {
             return Step::Deliver;
         }
         self.stage = Stage::AwaitingRefresh;
@@ -167,10 +155,7 @@ impl Call {
         self.refreshes += 1;
         match engine.refresh(trigger, now) {
             Begin::Start(refresh) => Step::Wait { refresh, run: true },
-            Begin::Join(refresh) => Step::Wait {
-                refresh,
-                run: false,
-            },
+            Begin::Join(refresh) => Step::Wait { refresh, run: false },
         }
     }
 

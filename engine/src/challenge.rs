@@ -65,10 +65,7 @@ fn read_value(header: &str, mut i: usize) -> (&str, usize) {
             i += if b == b'\\' { 2 } else { 1 };
         }
         let end = i.min(bytes.len());
-        (
-            header.get(start..end).unwrap_or(""),
-            (i + 1).min(bytes.len()),
-        )
+        (header.get(start..end).unwrap_or(""), (i + 1).min(bytes.len()))
     } else {
         let start = i;
         while at(i).is_some_and(|b| !matches!(b, b',' | b' ' | b'\t')) {
@@ -87,11 +84,7 @@ mod tests {
         assert!(is_token_problem(401, &[401], None));
         assert!(is_token_problem(419, &[401, 419], Some("Bearer")));
         assert!(!is_token_problem(401, &[419], None));
-        assert!(!is_token_problem(
-            401,
-            &[401],
-            Some(r#"Bearer realm="x", error="insufficient_scope""#)
-        ));
+        assert!(!is_token_problem(401, &[401], Some(r#"Bearer realm="x", error="insufficient_scope""#)));
         assert!(!is_token_problem(200, &[401], None));
     }
 

@@ -51,12 +51,7 @@ impl Skew {
     /// Records a just-installed token's `iat`/`exp`. A fresh token that looks issued in the future,
     /// or already expired, tells that the local clock is off; one that looks plausible tells nothing
     /// (it may simply be an older token).
-    pub fn observe_token(
-        &mut self,
-        issued_at_ms: Option<f64>,
-        expires_at_ms: Option<f64>,
-        now_ms: f64,
-    ) {
+    pub fn observe_token(&mut self, issued_at_ms: Option<f64>, expires_at_ms: Option<f64>, now_ms: f64) {
         let Some(iat) = issued_at_ms.filter(|t| t.is_finite()) else {
             return;
         };
@@ -125,18 +120,14 @@ pub fn parse_http_date(text: &str) -> Option<f64> {
         return None;
     }
     let number = |range: core::ops::Range<usize>| -> Option<i64> {
-        b.get(range)?.iter().try_fold(0i64, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
-        })
+        b.get(range)?.iter().try_fold(0i64, |n, &d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
     };
     let separators = [(7, b' '), (11, b' '), (16, b' '), (19, b':'), (22, b':')];
     if separators.iter().any(|&(at, c)| b.get(at) != Some(&c)) {
         return None;
     }
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
+    const MONTHS: [&[u8; 3]; 12] =
+        [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
     let month = MONTHS.iter().position(|m| b.get(8..11) == Some(&m[..]))? as i64 + 1;
     let (day, year) = (number(5..7)?, number(12..16)?);
     let (h, m, s) = (number(17..19)?, number(20..22)?, number(23..25)?);
@@ -163,15 +154,9 @@ mod tests {
 
     #[test]
     fn parses_imf_fixdate() {
-        assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784_111_777_000.0)
-        );
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777_000.0));
         assert_eq!(parse_http_date("Tue, 14 Nov 2023 22:13:20 GMT"), Some(T));
-        assert_eq!(
-            parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT"),
-            Some(1_709_164_800_000.0)
-        );
+        assert_eq!(parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT"), Some(1_709_164_800_000.0));
         for bad in [
             "",
             "yesterday",
@@ -200,11 +185,7 @@ mod tests {
     fn cached_responses_say_nothing_about_the_clock() {
         let mut skew = Skew::default();
         skew.observe_response(Some("Tue, 14 Nov 2023 22:13:20 GMT"), true, T + MIN10);
-        assert_eq!(
-            skew.offset_ms(),
-            0.0,
-            "a response with Age came from a cache"
-        );
+        assert_eq!(skew.offset_ms(), 0.0, "a response with Age came from a cache");
         skew.observe_response(Some("Tue, 14 Nov 2023 22:13:20 GMT"), false, T + MIN10);
         assert!((skew.offset_ms() + MIN10).abs() <= 1_000.0);
         let mut none = Skew::default();
@@ -215,14 +196,8 @@ mod tests {
 
     #[test]
     fn median_matches_a_full_sort() {
-        let cases: [&[f64]; 6] = [
-            &[],
-            &[3.0],
-            &[2.0, 1.0],
-            &[5.0, -1.0, 3.0],
-            &[4.0, 4.0, 1.0, 9.0],
-            &[0.5, -0.0, 0.0, 7.0, -3.0],
-        ];
+        let cases: [&[f64]; 6] =
+            [&[], &[3.0], &[2.0, 1.0], &[5.0, -1.0, 3.0], &[4.0, 4.0, 1.0, 9.0], &[0.5, -0.0, 0.0, 7.0, -3.0]];
         for samples in cases {
             let mut sorted = samples.to_vec();
             sorted.sort_by(f64::total_cmp);
@@ -269,11 +244,7 @@ mod tests {
         assert_eq!(slow.offset_ms(), MIN10);
         let mut plausible = Skew::default();
         plausible.observe_token(Some(T - 60_000.0), Some(T + 240_000.0), T);
-        assert_eq!(
-            plausible.offset_ms(),
-            0.0,
-            "an older but valid token says nothing"
-        );
+        assert_eq!(plausible.offset_ms(), 0.0, "an older but valid token says nothing");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! assert_eq!(outputs, [
 //!     Output::Event(Event::RefreshStart { trigger: Trigger::Manual }),
 //!     Output::Event(Event::Refreshed { expires_at_ms: None, from_tab: false }),
-//!     Output::Settled { refresh: id, installed: true },
+//!     Output::Settled { refresh: id, outcome: Ok(()) },
 //! ]);
 //! ```
 
@@ -30,9 +30,7 @@ use zeroize::Zeroizing;
 use crate::challenge::is_token_problem;
 use crate::clock::Skew;
 use crate::event::{Event, Reason, Trigger};
-use crate::expiry::{
-    backoff_delay_ms, due_at_ms, jitter_ms, FAILED_REFRESH_COOLDOWN_MS, MAX_TIMER_SLICE_MS,
-};
+use crate::expiry::{backoff_delay_ms, due_at_ms, jitter_ms, FAILED_REFRESH_COOLDOWN_MS, MAX_TIMER_SLICE_MS};
 use crate::json::ParseNumber;
 use crate::options::Settings;
 use crate::tabs::{Message, Peer, Shared, TabId};
@@ -65,6 +63,9 @@ pub enum Begin {
     Join(RefreshId),
 }
 
+/// How a refresh ended: a token installed, or why not.
+pub type Outcome = Result<(), Failure>;
+
 /// Why the source produced no answer (the shell's side of a failed refresh).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failure {
@@ -76,10 +77,7 @@ pub struct Failure {
 
 impl From<Reason> for Failure {
     fn from(reason: Reason) -> Failure {
-        Failure {
-            reason,
-            status: None,
-        }
+        Failure { reason, status: None }
     }
 }
 
@@ -88,13 +86,13 @@ impl From<Reason> for Failure {
 pub enum Output {
     /// Tell the application (`onEvent`).
     Event(Event),
-    /// Refresh `refresh` is over; `installed` says whether it installed a token. The event, the
-    /// state and `refresh()`'s answer all come from this one outcome.
+    /// Refresh `refresh` is over. The event, the state and `refresh()`'s answer all come from
+    /// this one outcome.
     Settled {
         /// Which refresh.
         refresh: RefreshId,
-        /// Whether it installed a token (here, or another tab's).
-        installed: bool,
+        /// `Ok` when it installed a token (here, or another tab's), else why not.
+        outcome: Outcome,
     },
     /// Post this on the tabs' channel.
     Post(Message),
@@ -162,13 +160,7 @@ impl Engine {
     /// A client with `initial` as its first token (reported as `token-set`, not shared with other
     /// tabs). `seed` feeds the per-token jitter and the tab id; `parse_number` reads number
     /// literals (JWT claims, numeric strings in refresh results); `now` is local ms since the epoch.
-    pub fn new(
-        config: Config,
-        initial: Option<Token>,
-        seed: u64,
-        parse_number: ParseNumber,
-        now: f64,
-    ) -> Engine {
+    pub fn new(config: Config, initial: Option<Token>, seed: u64, parse_number: ParseNumber, now: f64) -> Engine {
         let mut engine = Engine {
             settings: config.settings,
             has_source: config.has_source,
@@ -186,11 +178,7 @@ impl Engine {
             closed: false,
             skew: Skew::default(),
             // xorshift needs a state other than zero.
-            rng: if seed == 0 {
-                0x9e37_79b9_7f4a_7c15
-            } else {
-                seed
-            },
+            rng: if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed },
             tabs: None,
             out: VecDeque::new(),
         };
@@ -202,10 +190,7 @@ impl Engine {
             engine.install_from_application(token, now);
         }
         if let Some(from) = engine.tab_id() {
-            engine.post(Message::Hello {
-                from,
-                has_token: engine.has_token(),
-            });
+            engine.post(Message::Hello { from, has_token: engine.has_token() });
         }
         engine
     }
@@ -240,10 +225,7 @@ impl Engine {
         self.forget();
         self.emit(Event::Cleared);
         if let Some(from) = self.tab_id() {
-            self.post(Message::Cleared {
-                from,
-                signed_out: false,
-            });
+            self.post(Message::Cleared { from, signed_out: false });
         }
     }
 
@@ -268,9 +250,7 @@ impl Engine {
 
     /// The `Authorization` value for the current token, zeroized when dropped.
     pub fn authorization(&self) -> Option<Zeroizing<String>> {
-        self.held
-            .as_ref()
-            .map(|held| held.token.header_value(&self.settings.auth_scheme))
+        self.held.as_ref().map(|held| held.token.header_value(&self.settings.auth_scheme))
     }
 
     /// Changes every time the token is installed, replaced or cleared.
@@ -284,8 +264,7 @@ impl Engine {
     }
 
     fn install(&mut self, new: NewToken, origin: Origin, now: f64) {
-        self.skew
-            .observe_token(new.issued_at_ms, new.expires_at_ms, now);
+        self.skew.observe_token(new.issued_at_ms, new.expires_at_ms, now);
         let jitter = (self.random() >> 11) as f64 / (1u64 << 53) as f64;
         self.held = Some(Held {
             token: new.token,
@@ -309,9 +288,7 @@ impl Engine {
     /// Whether a request gets the token and the refresh handling: its origin is allowed, and the
     /// caller neither opted out (`auth: false`) nor set `Authorization` itself.
     pub fn authorizes(&self, origin: &str, opted_out: bool, has_authorization: bool) -> bool {
-        !opted_out
-            && !has_authorization
-            && self.allowed_origins.iter().any(|allowed| allowed == origin)
+        !opted_out && !has_authorization && self.allowed_origins.iter().any(|allowed| allowed == origin)
     }
 
     /// Learns the server's clock from a response's `Date` (unless it carries `Age`).
@@ -340,9 +317,8 @@ impl Engine {
     /// A refresh of the current token failed less than [`FAILED_REFRESH_COOLDOWN_MS`] ago.
     pub fn in_failure_cooldown(&self, now: f64) -> bool {
         let now = self.skew.server_now(now);
-        self.last_failure.is_some_and(|(generation, at)| {
-            generation == self.generation && now - at < FAILED_REFRESH_COOLDOWN_MS
-        })
+        self.last_failure
+            .is_some_and(|(generation, at)| generation == self.generation && now - at < FAILED_REFRESH_COOLDOWN_MS)
     }
 
     /// Refreshes finished so far, failed or not.
@@ -353,8 +329,7 @@ impl Engine {
     /// A refresh failed after the moment a request saw `finished_at_send` refreshes: that
     /// request's 401 has been tried already and must not ask the source again.
     pub fn failed_since(&self, finished_at_send: u64) -> bool {
-        self.last_failure_seq
-            .is_some_and(|seq| seq > finished_at_send)
+        self.last_failure_seq.is_some_and(|seq| seq > finished_at_send)
     }
 
     /// Records a retry (`retry` event).
@@ -389,10 +364,7 @@ impl Engine {
         }
         self.last_refresh += 1;
         let id = self.last_refresh;
-        self.running = Some(Running {
-            id,
-            generation: self.generation,
-        });
+        self.running = Some(Running { id, generation: self.generation });
         self.emit(Event::RefreshStart { trigger });
         Begin::Start(id)
     }
@@ -412,76 +384,62 @@ impl Engine {
     /// with one outcome: a token installed (`refreshed`), or none (`refresh-failed` with the
     /// reason; `superseded` when the token changed meanwhile; `signed-out`, which also clears the
     /// token in every tab).
-    pub fn finish_refresh(
-        &mut self,
-        id: RefreshId,
-        answer: Result<TokenResultInput, Failure>,
-        now: f64,
-    ) {
+    pub fn finish_refresh(&mut self, id: RefreshId, answer: Result<TokenResultInput, Failure>, now: f64) {
         let Some(running) = self.running.filter(|running| running.id == id) else {
             return;
         };
         self.running = None;
         self.finished += 1;
         if self.closed {
-            return self.settle(id, false);
+            return self.settle(id, Err(Failure::from(Reason::Superseded)));
         }
         let server_now = self.skew.server_now(now);
         let parse_number = self.parse_number;
-        let outcome = answer.and_then(|input| {
-            parse_token_result(input, server_now, parse_number).map_err(Failure::from)
-        });
+        let outcome =
+            answer.and_then(|input| parse_token_result(input, server_now, parse_number).map_err(Failure::from));
         let superseded = self.generation != running.generation;
-        match outcome {
+        let failure = match outcome {
             Ok(_) if superseded => self.fail(Failure::from(Reason::Superseded), None),
-            Err(Failure {
-                reason: Reason::SignedOut,
-                ..
-            }) if superseded => self.fail(Failure::from(Reason::Superseded), None),
+            Err(Failure { reason: Reason::SignedOut, .. }) if superseded => {
+                self.fail(Failure::from(Reason::Superseded), None)
+            }
             Ok(new) => {
                 let expires_at_ms = new.expires_at_ms;
                 self.install(new, Origin::Refresh, now);
                 self.failures_in_row = 0;
-                self.emit(Event::Refreshed {
-                    expires_at_ms,
-                    from_tab: false,
-                });
+                self.emit(Event::Refreshed { expires_at_ms, from_tab: false });
                 self.share(true);
-                return self.settle(id, true);
+                return self.settle(id, Ok(()));
             }
             Err(failure) if failure.reason == Reason::SignedOut => {
-                self.fail(failure, None);
+                let failure = self.fail(failure, None);
                 self.forget();
                 self.signed_out = true;
                 self.emit(Event::Cleared);
                 if let Some(from) = self.tab_id() {
-                    self.post(Message::Cleared {
-                        from,
-                        signed_out: true,
-                    });
+                    self.post(Message::Cleared { from, signed_out: true });
                 }
+                failure
             }
             Err(failure) => self.fail(failure, Some(server_now)),
-        }
-        self.settle(id, false);
+        };
+        self.settle(id, Err(failure));
     }
 
     /// Reports a refresh that installed nothing; `counted_at` (server time) when it counts as a
     /// failure of the source (cool-down, back-off), not when it was superseded or signed out.
-    fn fail(&mut self, failure: Failure, counted_at: Option<f64>) {
+    fn fail(&mut self, failure: Failure, counted_at: Option<f64>) -> Failure {
         if let Some(at) = counted_at {
             self.failures_in_row = self.failures_in_row.saturating_add(1);
             self.last_failure_seq = Some(self.finished);
             self.last_failure = Some((self.generation, at));
         }
-        self.emit(Event::RefreshFailed {
-            reason: failure.reason,
-            status: failure.status,
-        });
+        self.emit(Event::RefreshFailed { reason: failure.reason, status: failure.status });
+        failure
     }
 
-    fn settle(&mut self, refresh: RefreshId, installed: bool) {
-        self.out.push_back(Output::Settled { refresh, installed });
+    fn settle(&mut self, refresh: RefreshId, outcome: Outcome) {
+        self.out.push_back(Output::Settled { refresh, outcome });
     }
 
     // --- the timer ---------------------------------------------------------------------------
@@ -490,8 +448,7 @@ impl Engine {
     /// needed. Never more than [`MAX_TIMER_SLICE_MS`]: the timer re-checks the wall clock that
     /// often, so a machine that slept past the due time refreshes as soon as it wakes.
     pub fn timeout(&self, now: f64) -> Option<f64> {
-        self.time_to_refresh(now)
-            .map(|ms| ms.clamp(0.0, MAX_TIMER_SLICE_MS))
+        self.time_to_refresh(now).map(|ms| ms.clamp(0.0, MAX_TIMER_SLICE_MS))
     }
 
     /// The timer fired, or the page came back (shown, restored, online): a refresh to run when one
@@ -520,8 +477,7 @@ impl Engine {
             if exp <= server_now {
                 return None;
             }
-            self.last_failure.map_or(server_now, |(_, at)| at)
-                + backoff_delay_ms(self.failures_in_row)
+            self.last_failure.map_or(server_now, |(_, at)| at) + backoff_delay_ms(self.failures_in_row)
         } else {
             // Earlier by up to a tenth of the time between the due moment and the expiry.
             let due = self.due_at()?;
@@ -587,11 +543,7 @@ impl Engine {
         match message {
             Message::Hello { has_token, .. } => {
                 let token = if has_token { None } else { self.shared() };
-                self.post(Message::Here {
-                    from: me,
-                    to: from,
-                    token,
-                });
+                self.post(Message::Here { from: me, to: from, token });
             }
             Message::Here { to, token, .. } if to == me => {
                 if let (false, Some(token)) = (self.has_token(), token) {
@@ -600,15 +552,9 @@ impl Engine {
             }
             Message::Token { seq, token, .. } => {
                 self.adopt(token, now);
-                self.post(Message::Ack {
-                    from: me,
-                    to: from,
-                    seq,
-                });
+                self.post(Message::Ack { from: me, to: from, seq });
             }
-            Message::Ack { to, seq, .. }
-                if to == me && self.tabs.as_mut().is_some_and(|peer| peer.ack(from, seq)) =>
-            {
+            Message::Ack { to, seq, .. } if to == me && self.tabs.as_mut().is_some_and(|peer| peer.ack(from, seq)) => {
                 self.out.push_back(Output::AllAcked);
             }
             Message::Cleared { signed_out, .. } => {
@@ -641,21 +587,14 @@ impl Engine {
             }
         }
         let expires_at_ms = shared.expires_at_ms;
-        let new = NewToken {
-            token: shared.token,
-            expires_at_ms,
-            issued_at_ms: shared.issued_at_ms,
-        };
+        let new = NewToken { token: shared.token, expires_at_ms, issued_at_ms: shared.issued_at_ms };
         self.install(new, Origin::Refresh, now);
         self.signed_out = false;
-        self.emit(Event::Refreshed {
-            expires_at_ms,
-            from_tab: true,
-        });
+        self.emit(Event::Refreshed { expires_at_ms, from_tab: true });
         if let Some(running) = self.running.take() {
             self.finished += 1;
             self.failures_in_row = 0;
-            self.settle(running.id, true);
+            self.settle(running.id, Ok(()));
         }
     }
 

@@ -46,14 +46,8 @@ pub enum Event {
 
 impl Event {
     /// Every event's `type`, as the TypeScript types spell them.
-    pub const NAMES: [&'static str; 6] = [
-        "token-set",
-        "refresh-start",
-        "refreshed",
-        "refresh-failed",
-        "retry",
-        "cleared",
-    ];
+    pub const NAMES: [&'static str; 6] =
+        ["token-set", "refresh-start", "refreshed", "refresh-failed", "retry", "cleared"];
 
     /// The event's `type`.
     pub fn name(&self) -> &'static str {
@@ -83,12 +77,7 @@ pub enum Trigger {
 
 impl Trigger {
     /// Every trigger.
-    pub const ALL: [Trigger; 4] = [
-        Trigger::Expiry,
-        Trigger::Status,
-        Trigger::Timer,
-        Trigger::Manual,
-    ];
+    pub const ALL: [Trigger; 4] = [Trigger::Expiry, Trigger::Status, Trigger::Timer, Trigger::Manual];
 
     /// The name events use.
     pub fn name(self) -> &'static str {

@@ -36,13 +36,7 @@ pub fn window_ms(ahead_ms: f64, lifetime_ms: f64) -> f64 {
 /// When a token is due for a refresh (server time): `exp - window`, the lifetime counted from
 /// `start` (its `iat`, or when it was installed). A token that a refresh has just installed and
 /// that is due already waits half its remaining life (at least [`MIN_REFRESH_INTERVAL_MS`]).
-pub fn due_at_ms(
-    expires_at_ms: f64,
-    start_ms: f64,
-    installed_at_ms: f64,
-    ahead_ms: f64,
-    from_refresh: bool,
-) -> f64 {
+pub fn due_at_ms(expires_at_ms: f64, start_ms: f64, installed_at_ms: f64, ahead_ms: f64, from_refresh: bool) -> f64 {
     let due = expires_at_ms - window_ms(ahead_ms, expires_at_ms - start_ms);
     if from_refresh && due <= installed_at_ms {
         installed_at_ms + ((expires_at_ms - installed_at_ms) / 2.0).max(MIN_REFRESH_INTERVAL_MS)
@@ -74,11 +68,7 @@ mod tests {
         assert_eq!(window_ms(60_000.0, 120_000.0), 60_000.0);
         assert_eq!(window_ms(60_000.0, 100_000.0), 50_000.0);
         assert_eq!(window_ms(0.0, 8_000.0), 0.0);
-        assert_eq!(
-            window_ms(60_000.0, -5.0),
-            0.0,
-            "a token born expired has no window"
-        );
+        assert_eq!(window_ms(60_000.0, -5.0), 0.0, "a token born expired has no window");
     }
 
     #[test]
@@ -88,29 +78,16 @@ mod tests {
         // An 8-second token: due after 4 seconds, counted from iat.
         assert_eq!(due_at_ms(8_000.0, 0.0, 1_000.0, 60_000.0, true), 4_000.0);
         // Without iat the lifetime counts from installation.
-        assert_eq!(
-            due_at_ms(10_000.0, 2_000.0, 2_000.0, 60_000.0, false),
-            6_000.0
-        );
+        assert_eq!(due_at_ms(10_000.0, 2_000.0, 2_000.0, 60_000.0, false), 6_000.0);
     }
 
     #[test]
     fn a_refreshed_token_that_is_already_due_waits_half_its_remaining_life() {
         // Issued long ago (iat 0), exp at 100 s, installed at 95 s by a refresh.
-        assert_eq!(
-            due_at_ms(100_000.0, 0.0, 95_000.0, 60_000.0, true),
-            97_500.0
-        );
-        assert_eq!(
-            due_at_ms(100_000.0, 0.0, 99_500.0, 60_000.0, true),
-            100_500.0,
-            "at least 1 s"
-        );
+        assert_eq!(due_at_ms(100_000.0, 0.0, 95_000.0, 60_000.0, true), 97_500.0);
+        assert_eq!(due_at_ms(100_000.0, 0.0, 99_500.0, 60_000.0, true), 100_500.0, "at least 1 s");
         // Set by the application: due now.
-        assert_eq!(
-            due_at_ms(100_000.0, 0.0, 95_000.0, 60_000.0, false),
-            50_000.0
-        );
+        assert_eq!(due_at_ms(100_000.0, 0.0, 95_000.0, 60_000.0, false), 50_000.0);
     }
 
     #[test]
@@ -123,10 +100,7 @@ mod tests {
     #[test]
     fn backoff_doubles_then_caps() {
         let delays: [f64; 7] = core::array::from_fn(|i| backoff_delay_ms(i as u32 + 1));
-        assert_eq!(
-            delays,
-            [5_000.0, 10_000.0, 20_000.0, 40_000.0, 60_000.0, 60_000.0, 60_000.0]
-        );
+        assert_eq!(delays, [5_000.0, 10_000.0, 20_000.0, 40_000.0, 60_000.0, 60_000.0, 60_000.0]);
         assert_eq!(backoff_delay_ms(0), 5_000.0);
     }
 }

@@ -46,18 +46,12 @@ pub(crate) fn read_object(
     parse_number: ParseNumber,
     mut member: impl FnMut(&str, Member) -> bool,
 ) -> bool {
-    let mut parser = Parser {
-        bytes,
-        at: 0,
-        parse_number,
-    };
+    let mut parser = Parser { bytes, at: 0, parse_number };
     parser.whitespace();
     if !parser.eat(b'{') {
         return false;
     }
-    let ok = parser
-        .object_members(MAX_DEPTH - 1, &mut |key, value| member(key, value))
-        .is_some();
+    let ok = parser.object_members(MAX_DEPTH - 1, &mut |key, value| member(key, value)).is_some();
     parser.whitespace();
     ok && parser.at == bytes.len()
 }
@@ -102,11 +96,7 @@ impl Parser<'_> {
     }
 
     /// The members of an object whose `{` was just read; `depth` is what is left of the budget.
-    fn object_members(
-        &mut self,
-        depth: u8,
-        member: &mut dyn FnMut(&str, Member) -> bool,
-    ) -> Option<()> {
+    fn object_members(&mut self, depth: u8, member: &mut dyn FnMut(&str, Member) -> bool) -> Option<()> {
         if depth == 0 {
             return None;
         }
@@ -218,10 +208,7 @@ impl Parser<'_> {
             let mut significand: u64 = 0;
             let mut fits = true;
             for &digit in self.bytes.get(int_start..int_end)? {
-                match significand
-                    .checked_mul(10)
-                    .and_then(|n| n.checked_add(u64::from(digit - b'0')))
-                {
+                match significand.checked_mul(10).and_then(|n| n.checked_add(u64::from(digit - b'0'))) {
                     Some(n) => significand = n,
                     None => {
                         fits = false;
@@ -245,9 +232,7 @@ impl Parser<'_> {
         }
         let text = core::str::from_utf8(self.bytes.get(start..self.at)?).ok()?;
         // serde_json refuses a literal that overflows to infinity.
-        (self.parse_number)(text)
-            .filter(|n| n.is_finite())
-            .map(Number::F64)
+        (self.parse_number)(text).filter(|n| n.is_finite()).map(Number::F64)
     }
 
     /// A string whose opening quote was just read: escapes decoded, surrogate escapes paired,
@@ -346,15 +331,8 @@ mod tests {
                 Member::Object,
             ]
         );
-        assert_eq!(
-            members(r#"{"\u0065xp":1}"#).unwrap()[0].0,
-            "exp",
-            "keys are decoded"
-        );
-        assert_eq!(
-            members(r#"{"k":"\ud83d\ude00"}"#).unwrap()[0].1,
-            Member::Str("😀".into())
-        );
+        assert_eq!(members(r#"{"\u0065xp":1}"#).unwrap()[0].0, "exp", "keys are decoded");
+        assert_eq!(members(r#"{"k":"\ud83d\ude00"}"#).unwrap()[0].1, Member::Str("😀".into()));
     }
 
     #[test]
@@ -388,16 +366,12 @@ mod tests {
         ] {
             assert!(members(bad).is_none(), "{bad:?}");
         }
-        assert!(
-            !read_object(b"{\"a\":\"\xff\"}", std_parse, |_, _| true),
-            "invalid UTF-8"
-        );
+        assert!(!read_object(b"{\"a\":\"\xff\"}", std_parse, |_, _| true), "invalid UTF-8");
     }
 
     #[test]
     fn nesting_stops_at_serde_jsons_limit() {
-        let nested =
-            |depth: usize| alloc::format!("{{\"a\":{}1{}}}", "[".repeat(depth), "]".repeat(depth));
+        let nested = |depth: usize| alloc::format!("{{\"a\":{}1{}}}", "[".repeat(depth), "]".repeat(depth));
         assert!(members(&nested(126)).is_some(), "127 containers in all");
         assert!(members(&nested(127)).is_none(), "128 containers in all");
     }

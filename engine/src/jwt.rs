@@ -84,9 +84,7 @@ fn is_thumbprint(text: &str, len: usize) -> bool {
     let decoded_len = trimmed.len() * 3 / 4;
     // A successful decode yields exactly `decoded_len` bytes.
     match decode_url_unpadded(trimmed.as_bytes()) {
-        Some(bytes) => {
-            decoded_len == len || (decoded_len > len && core::str::from_utf8(&bytes).is_ok())
-        }
+        Some(bytes) => decoded_len == len || (decoded_len > len && core::str::from_utf8(&bytes).is_ok()),
         None => false,
     }
 }
@@ -114,10 +112,7 @@ fn claim_times(claims: &[u8], parse_number: ParseNumber) -> Option<JwtTimes> {
     }
     let ms = |slot: Option<Option<i64>>| slot.flatten().map(|seconds| seconds as f64 * 1000.0);
     let [exp, _, iat] = times;
-    Some(JwtTimes {
-        expires_at_ms: ms(exp),
-        issued_at_ms: ms(iat),
-    })
+    Some(JwtTimes { expires_at_ms: ms(exp), issued_at_ms: ms(iat) })
 }
 
 /// A claim value as jwt-compact's timestamp visitor reads it: whole seconds, a float truncated
@@ -129,9 +124,7 @@ fn timestamp(value: &Member) -> Option<i64> {
         Member::Number(Number::F64(n)) => *n as i64,
         _ => return None,
     };
-    (MIN_TIMESTAMP..=MAX_TIMESTAMP)
-        .contains(&seconds)
-        .then_some(seconds)
+    (MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(&seconds).then_some(seconds)
 }
 
 #[cfg(test)]
@@ -146,17 +139,11 @@ mod tests {
 
     #[test]
     fn reads_exp_and_iat() {
-        let t = times(&jwt_with_claims(
-            r#"{"sub":"u","iat":1700000000,"exp":1700000600}"#,
-        ));
+        let t = times(&jwt_with_claims(r#"{"sub":"u","iat":1700000000,"exp":1700000600}"#));
         assert_eq!(t.expires_at_ms, Some(1_700_000_600_000.0));
         assert_eq!(t.issued_at_ms, Some(1_700_000_000_000.0));
         let float = times(&jwt_with_claims(r#"{"exp":1700000000.9}"#));
-        assert_eq!(
-            float.expires_at_ms,
-            Some(1_700_000_000_000.0),
-            "truncated like jwt-compact"
-        );
+        assert_eq!(float.expires_at_ms, Some(1_700_000_000_000.0), "truncated like jwt-compact");
     }
 
     #[test]
@@ -172,48 +159,24 @@ mod tests {
             jwt_with_claims(r#"{"exp":1,"nbf":"x"}"#),
             jwt_with_claims("not json"),
             format!("{}.{}.c2ln", b64(br#"{"typ":"JWT"}"#), b64(br#"{"exp":1}"#)),
-            format!(
-                "{}.{}.c2ln",
-                b64(br#"{"alg":"HS256","cty":"cbor"}"#),
-                b64(br#"{"exp":1}"#)
-            ),
-            format!(
-                "{}.{}.c2ln.x",
-                b64(br#"{"alg":"HS256"}"#),
-                b64(br#"{"exp":1}"#)
-            ),
-            format!(
-                "{}.{}.c2l",
-                b64(br#"{"alg":"HS256"}"#),
-                b64(br#"{"exp":1}"#)
-            ),
+            format!("{}.{}.c2ln", b64(br#"{"alg":"HS256","cty":"cbor"}"#), b64(br#"{"exp":1}"#)),
+            format!("{}.{}.c2ln.x", b64(br#"{"alg":"HS256"}"#), b64(br#"{"exp":1}"#)),
+            format!("{}.{}.c2l", b64(br#"{"alg":"HS256"}"#), b64(br#"{"exp":1}"#)),
         ] {
             assert_eq!(times(&token), JwtTimes::default(), "{token}");
         }
-        assert_eq!(
-            times(&jwt_with_claims(r#"{"sub":"no exp"}"#)).expires_at_ms,
-            None
-        );
+        assert_eq!(times(&jwt_with_claims(r#"{"sub":"no exp"}"#)).expires_at_ms, None);
     }
 
     #[test]
     fn the_range_is_chronos() {
         use chrono::TimeZone;
-        for (seconds, ok) in [
-            (MIN_TIMESTAMP, true),
-            (MIN_TIMESTAMP - 1, false),
-            (MAX_TIMESTAMP, true),
-            (MAX_TIMESTAMP + 1, false),
-        ] {
+        for (seconds, ok) in
+            [(MIN_TIMESTAMP, true), (MIN_TIMESTAMP - 1, false), (MAX_TIMESTAMP, true), (MAX_TIMESTAMP + 1, false)]
+        {
+            assert_eq!(chrono::Utc.timestamp_opt(seconds, 0).single().is_some(), ok, "{seconds}");
             assert_eq!(
-                chrono::Utc.timestamp_opt(seconds, 0).single().is_some(),
-                ok,
-                "{seconds}"
-            );
-            assert_eq!(
-                times(&jwt_with_claims(&format!(r#"{{"exp":{seconds}}}"#)))
-                    .expires_at_ms
-                    .is_some(),
+                times(&jwt_with_claims(&format!(r#"{{"exp":{seconds}}}"#))).expires_at_ms.is_some(),
                 ok,
                 "{seconds}"
             );

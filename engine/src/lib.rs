@@ -20,15 +20,7 @@
 //! assert_eq!(engine.timeout(0.0), None, "no expiry known, no source: no timer");
 //! ```
 #![no_std]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 extern crate alloc;
 #[cfg(test)]
@@ -50,4 +42,4 @@ mod test_support;
 pub mod token;
 pub mod token_result;
 
-pub use engine::{Begin, Config, Engine, Failure, Output, RefreshId};
+pub use engine::{Begin, Config, Engine, Failure, Outcome, Output, RefreshId};

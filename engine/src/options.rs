@@ -74,15 +74,11 @@ impl Settings {
     pub fn from_raw(raw: RawSettings) -> Result<Settings, RangeError> {
         let ahead = raw.refresh_ahead_seconds.unwrap_or(60.0);
         if !(0.0..=MAX_AHEAD_SECONDS).contains(&ahead) {
-            return Err(RangeError {
-                message: "refreshAheadSeconds must be a number from 0 to 31536000",
-            });
+            return Err(RangeError { message: "refreshAheadSeconds must be a number from 0 to 31536000" });
         }
         let timeout = raw.refresh_timeout_ms.unwrap_or(10_000.0);
         if !(1.0..=MAX_TIMEOUT_MS).contains(&timeout) {
-            return Err(RangeError {
-                message: "refreshTimeoutMs must be a number from 1 to 2147483647",
-            });
+            return Err(RangeError { message: "refreshTimeoutMs must be a number from 1 to 2147483647" });
         }
         let refresh_on = match raw.refresh_on {
             None => vec![401],
@@ -93,9 +89,7 @@ impl Settings {
                     if (100.0..=599.0).contains(&status) && f64::from(status as u16) == status {
                         Ok(status as u16)
                     } else {
-                        Err(RangeError {
-                            message: "refreshOn must hold whole HTTP statuses from 100 to 599",
-                        })
+                        Err(RangeError { message: "refreshOn must hold whole HTTP statuses from 100 to 599" })
                     }
                 })
                 .collect::<Result<Vec<u16>, RangeError>>()?,
@@ -103,7 +97,8 @@ impl Settings {
         let auth_scheme = raw.auth_scheme.unwrap_or_else(|| "Bearer".into());
         if !is_http_token(&auth_scheme) {
             return Err(RangeError {
-                message: "authScheme must be a non-empty HTTP token such as \"Bearer\" (letters, digits, !#$%&'*+-.^_`|~)",
+                message:
+                    "authScheme must be a non-empty HTTP token such as \"Bearer\" (letters, digits, !#$%&'*+-.^_`|~)",
             });
         }
         Ok(Settings {
@@ -118,10 +113,7 @@ impl Settings {
 
 /// RFC 9110 `token`: what an auth scheme may be made of.
 fn is_http_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]
@@ -130,10 +122,7 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_contract() {
-        assert_eq!(
-            Settings::from_raw(RawSettings::default()).unwrap(),
-            Settings::default()
-        );
+        assert_eq!(Settings::from_raw(RawSettings::default()).unwrap(), Settings::default());
         assert_eq!(Settings::default().refresh_timeout_ms, 10_000);
         assert_eq!(Settings::default().auth_scheme, "Bearer");
     }
@@ -141,55 +130,13 @@ mod tests {
     #[test]
     fn out_of_range_values_name_their_option() {
         let cases: [(RawSettings, &str); 7] = [
-            (
-                RawSettings {
-                    refresh_ahead_seconds: Some(-1.0),
-                    ..Default::default()
-                },
-                "refreshAheadSeconds",
-            ),
-            (
-                RawSettings {
-                    refresh_ahead_seconds: Some(f64::NAN),
-                    ..Default::default()
-                },
-                "refreshAheadSeconds",
-            ),
-            (
-                RawSettings {
-                    refresh_timeout_ms: Some(0.0),
-                    ..Default::default()
-                },
-                "refreshTimeoutMs",
-            ),
-            (
-                RawSettings {
-                    refresh_timeout_ms: Some(f64::INFINITY),
-                    ..Default::default()
-                },
-                "refreshTimeoutMs",
-            ),
-            (
-                RawSettings {
-                    refresh_on: Some(vec![401.0, 99.0]),
-                    ..Default::default()
-                },
-                "refreshOn",
-            ),
-            (
-                RawSettings {
-                    refresh_on: Some(vec![401.5]),
-                    ..Default::default()
-                },
-                "refreshOn",
-            ),
-            (
-                RawSettings {
-                    auth_scheme: Some("Bearer token".into()),
-                    ..Default::default()
-                },
-                "authScheme",
-            ),
+            (RawSettings { refresh_ahead_seconds: Some(-1.0), ..Default::default() }, "refreshAheadSeconds"),
+            (RawSettings { refresh_ahead_seconds: Some(f64::NAN), ..Default::default() }, "refreshAheadSeconds"),
+            (RawSettings { refresh_timeout_ms: Some(0.0), ..Default::default() }, "refreshTimeoutMs"),
+            (RawSettings { refresh_timeout_ms: Some(f64::INFINITY), ..Default::default() }, "refreshTimeoutMs"),
+            (RawSettings { refresh_on: Some(vec![401.0, 99.0]), ..Default::default() }, "refreshOn"),
+            (RawSettings { refresh_on: Some(vec![401.5]), ..Default::default() }, "refreshOn"),
+            (RawSettings { auth_scheme: Some("Bearer token".into()), ..Default::default() }, "authScheme"),
         ];
         for (raw, option) in cases {
             let err = Settings::from_raw(raw).unwrap_err();
@@ -207,10 +154,7 @@ mod tests {
             auth_scheme: Some("DPoP".into()),
         };
         let settings = Settings::from_raw(raw).unwrap();
-        assert_eq!(
-            (settings.refresh_ahead_ms, settings.refresh_timeout_ms),
-            (0.0, 250)
-        );
+        assert_eq!((settings.refresh_ahead_ms, settings.refresh_timeout_ms), (0.0, 250));
         assert_eq!(settings.refresh_on, vec![401, 419]);
         assert!(!settings.auto_refresh);
         assert_eq!(settings.auth_scheme, "DPoP");

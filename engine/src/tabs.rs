@@ -117,13 +117,7 @@ pub(crate) struct Peer {
 
 impl Peer {
     pub(crate) fn new(id: TabId) -> Peer {
-        Peer {
-            id,
-            peers: Vec::new(),
-            seq: 0,
-            acked: Vec::new(),
-            awaiting: false,
-        }
+        Peer { id, peers: Vec::new(), seq: 0, acked: Vec::new(), awaiting: false }
     }
 
     pub(crate) fn meet(&mut self, tab: TabId) {

@@ -118,24 +118,10 @@ mod tests {
     #[test]
     fn refuses_empty_long_and_unsafe_tokens() {
         assert_eq!(Token::parse(String::new()), Err(TokenError::Empty));
-        assert_eq!(
-            Token::parse("a".repeat(MAX_TOKEN_LEN + 1)),
-            Err(TokenError::TooLong)
-        );
+        assert_eq!(Token::parse("a".repeat(MAX_TOKEN_LEN + 1)), Err(TokenError::TooLong));
         assert!(Token::parse("a".repeat(MAX_TOKEN_LEN)).is_ok());
-        for bad in [
-            "abc\r\nX-Evil: 1",
-            "abc def",
-            "tök",
-            "a\0b",
-            "a\tb",
-            "a\u{7f}b",
-        ] {
-            assert_eq!(
-                Token::parse(bad.to_string()),
-                Err(TokenError::InvalidCharacter),
-                "{bad:?}"
-            );
+        for bad in ["abc\r\nX-Evil: 1", "abc def", "tök", "a\0b", "a\tb", "a\u{7f}b"] {
+            assert_eq!(Token::parse(bad.to_string()), Err(TokenError::InvalidCharacter), "{bad:?}");
         }
     }
 
@@ -148,11 +134,7 @@ mod tests {
             let error = Token::parse(text.into()).unwrap_err();
             // The message is about the input, and never contains it.
             assert!(error.message().starts_with("token"), "{}", error.message());
-            assert!(
-                text.is_empty() || !error.message().contains(text.trim()),
-                "{}",
-                error.message()
-            );
+            assert!(text.is_empty() || !error.message().contains(text.trim()), "{}", error.message());
         }
     }
 
@@ -160,17 +142,8 @@ mod tests {
     fn the_application_may_pass_no_token_as_none_or_empty() {
         assert_eq!(Token::from_application(None), Ok(None));
         assert_eq!(Token::from_application(Some(String::new())), Ok(None));
-        assert_eq!(
-            Token::from_application(Some("t".into()))
-                .unwrap()
-                .unwrap()
-                .as_str(),
-            "t"
-        );
-        assert_eq!(
-            Token::from_application(Some("a b".into())),
-            Err(TokenError::InvalidCharacter)
-        );
+        assert_eq!(Token::from_application(Some("t".into())).unwrap().unwrap().as_str(), "t");
+        assert_eq!(Token::from_application(Some("a b".into())), Err(TokenError::InvalidCharacter));
     }
 
     #[test]
@@ -178,10 +151,6 @@ mod tests {
         let token = Token::parse("t0k".into()).unwrap();
         let value = token.header_value("DPoP");
         assert_eq!(value.as_str(), "DPoP t0k");
-        assert_eq!(
-            value.capacity(),
-            value.len(),
-            "sized exactly, so it never left a copy behind"
-        );
+        assert_eq!(value.capacity(), value.len(), "sized exactly, so it never left a copy behind");
     }
 }

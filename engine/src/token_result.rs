@@ -92,21 +92,13 @@ impl NewToken {
 /// Checks a refresh result. `Err` carries the reason for `refresh-failed`: [`Reason::NoToken`],
 /// [`Reason::InvalidType`], [`Reason::InvalidToken`], [`Reason::InvalidExpiry`], or
 /// [`Reason::SignedOut`] for `false`. `now_ms` is the server's time, for `expires_in`.
-pub fn parse_token_result(
-    input: TokenResultInput,
-    now_ms: f64,
-    parse_number: ParseNumber,
-) -> Result<NewToken, Reason> {
+pub fn parse_token_result(input: TokenResultInput, now_ms: f64, parse_number: ParseNumber) -> Result<NewToken, Reason> {
     let (text, explicit) = match input {
         TokenResultInput::Nothing => return Err(Reason::NoToken),
         TokenResultInput::SignedOut => return Err(Reason::SignedOut),
         TokenResultInput::WrongType => return Err(Reason::InvalidType),
         TokenResultInput::Text(text) => (text, None),
-        TokenResultInput::Object {
-            token,
-            expires_in,
-            expires_at,
-        } => {
+        TokenResultInput::Object { token, expires_in, expires_at } => {
             let text = match first_present(token) {
                 None | Some(Field::Null) => return Err(Reason::NoToken),
                 Some(Field::Text(text)) => text,
@@ -145,9 +137,7 @@ fn seconds(field: Option<Field>, parse_number: ParseNumber) -> Result<Option<f64
     let value = match field {
         None | Some(Field::Null) => return Ok(None),
         Some(Field::Number(n)) => n,
-        Some(Field::Text(s)) if is_decimal_literal(s.trim()) => {
-            parse_number(s.trim()).ok_or(Reason::InvalidExpiry)?
-        }
+        Some(Field::Text(s)) if is_decimal_literal(s.trim()) => parse_number(s.trim()).ok_or(Reason::InvalidExpiry)?,
         Some(_) => return Err(Reason::InvalidExpiry),
     };
     if value.is_finite() && value >= 0.0 {
@@ -195,16 +185,8 @@ mod tests {
     const PARSE: ParseNumber = |s| s.parse().ok();
     const ABSENT2: [Field; 2] = [Field::Absent, Field::Absent];
 
-    fn object(
-        token: [Field; 4],
-        expires_in: [Field; 2],
-        expires_at: [Field; 2],
-    ) -> TokenResultInput {
-        TokenResultInput::Object {
-            token,
-            expires_in,
-            expires_at,
-        }
+    fn object(token: [Field; 4], expires_in: [Field; 2], expires_at: [Field; 2]) -> TokenResultInput {
+        TokenResultInput::Object { token, expires_in, expires_at }
     }
 
     fn with_token_at(index: usize, value: Field) -> [Field; 4] {
@@ -227,11 +209,7 @@ mod tests {
     #[test]
     fn every_token_key_is_accepted() {
         for (i, key) in TOKEN_KEYS.iter().enumerate() {
-            let input = object(
-                with_token_at(i, Field::Text("tok".into())),
-                ABSENT2,
-                ABSENT2,
-            );
+            let input = object(with_token_at(i, Field::Text("tok".into())), ABSENT2, ABSENT2);
             assert_eq!(parse(input, 0.0).unwrap().token.as_str(), "tok", "{key}");
         }
     }
@@ -243,19 +221,13 @@ mod tests {
             [Field::Absent, Field::Text("3599".into())],
             [Field::Number(1_800_000_000.0), Field::Absent],
         );
-        assert_eq!(
-            parse(input, 1_000.0).unwrap().expires_at_ms,
-            Some(1_000.0 + 3_599_000.0)
-        );
+        assert_eq!(parse(input, 1_000.0).unwrap().expires_at_ms, Some(1_000.0 + 3_599_000.0));
         let absolute = object(
             with_token_at(0, Field::Text("opaque".into())),
             ABSENT2,
             [Field::Absent, Field::Number(1_800_000_000.0)],
         );
-        assert_eq!(
-            parse(absolute, 0.0).unwrap().expires_at_ms,
-            Some(1_800_000_000_000.0)
-        );
+        assert_eq!(parse(absolute, 0.0).unwrap().expires_at_ms, Some(1_800_000_000_000.0));
     }
 
     #[test]
@@ -263,32 +235,11 @@ mod tests {
         // exp at 2_000_000_000 s; expires_in counted from a moment a little later runs past it.
         let jwt = jwt_with_claims(r#"{"iat":1999999000,"exp":2000000000}"#);
         let now = 1_999_999_000_400.0;
-        let late = object(
-            with_token_at(0, Field::Text(jwt.clone())),
-            [Field::Number(1000.0), Field::Absent],
-            ABSENT2,
-        );
-        assert_eq!(
-            parse(late, now).unwrap().expires_at_ms,
-            Some(2_000_000_000_000.0),
-            "the JWT's exp is earlier"
-        );
-        let early = object(
-            with_token_at(0, Field::Text(jwt.clone())),
-            [Field::Number(60.0), Field::Absent],
-            ABSENT2,
-        );
-        assert_eq!(
-            parse(early, now).unwrap().expires_at_ms,
-            Some(now + 60_000.0),
-            "expires_in is earlier"
-        );
-        assert_eq!(
-            parse(TokenResultInput::Text(jwt), now)
-                .unwrap()
-                .expires_at_ms,
-            Some(2_000_000_000_000.0)
-        );
+        let late = object(with_token_at(0, Field::Text(jwt.clone())), [Field::Number(1000.0), Field::Absent], ABSENT2);
+        assert_eq!(parse(late, now).unwrap().expires_at_ms, Some(2_000_000_000_000.0), "the JWT's exp is earlier");
+        let early = object(with_token_at(0, Field::Text(jwt.clone())), [Field::Number(60.0), Field::Absent], ABSENT2);
+        assert_eq!(parse(early, now).unwrap().expires_at_ms, Some(now + 60_000.0), "expires_in is earlier");
+        assert_eq!(parse(TokenResultInput::Text(jwt), now).unwrap().expires_at_ms, Some(2_000_000_000_000.0));
     }
 
     #[test]
@@ -297,11 +248,7 @@ mod tests {
             TokenResultInput::Nothing,
             TokenResultInput::Text(String::new()),
             object(with_token_at(0, Field::Null), ABSENT2, ABSENT2),
-            object(
-                with_token_at(2, Field::Text(String::new())),
-                ABSENT2,
-                ABSENT2,
-            ),
+            object(with_token_at(2, Field::Text(String::new())), ABSENT2, ABSENT2),
             object(
                 [Field::Absent, Field::Absent, Field::Absent, Field::Absent],
                 [Field::Number(60.0), Field::Absent],
@@ -310,18 +257,12 @@ mod tests {
         ] {
             assert_eq!(parse(input.clone(), 0.0), Err(Reason::NoToken), "{input:?}");
         }
-        assert_eq!(
-            parse(TokenResultInput::SignedOut, 0.0),
-            Err(Reason::SignedOut)
-        );
+        assert_eq!(parse(TokenResultInput::SignedOut, 0.0), Err(Reason::SignedOut));
     }
 
     #[test]
     fn wrong_types_and_bad_tokens_are_refused_with_a_reason() {
-        assert_eq!(
-            parse(TokenResultInput::WrongType, 0.0),
-            Err(Reason::InvalidType)
-        );
+        assert_eq!(parse(TokenResultInput::WrongType, 0.0), Err(Reason::InvalidType));
         let numeric = object(with_token_at(0, Field::Number(42.0)), ABSENT2, ABSENT2);
         assert_eq!(parse(numeric, 0.0), Err(Reason::InvalidType));
         let injected = TokenResultInput::Text("a\r\nSet-Cookie: x=1".into());
@@ -340,11 +281,7 @@ mod tests {
             Field::Text("1e999".into()),
             Field::Other,
         ] {
-            let input = object(
-                with_token_at(0, Field::Text("tok".into())),
-                [bad.clone(), Field::Absent],
-                ABSENT2,
-            );
+            let input = object(with_token_at(0, Field::Text("tok".into())), [bad.clone(), Field::Absent], ABSENT2);
             assert_eq!(parse(input, 0.0), Err(Reason::InvalidExpiry), "{bad:?}");
         }
     }
@@ -366,21 +303,13 @@ mod tests {
             ("nan", false),
             ("--1", false),
         ] {
-            assert_eq!(
-                is_decimal_literal(text.trim()),
-                ok && text.trim().parse::<f64>().is_ok(),
-                "{text:?}"
-            );
+            assert_eq!(is_decimal_literal(text.trim()), ok && text.trim().parse::<f64>().is_ok(), "{text:?}");
         }
     }
 
     #[test]
     fn huge_expiries_are_clamped_to_the_date_range() {
-        let input = object(
-            with_token_at(0, Field::Text("tok".into())),
-            ABSENT2,
-            [Field::Number(1e300), Field::Absent],
-        );
+        let input = object(with_token_at(0, Field::Text("tok".into())), ABSENT2, [Field::Number(1e300), Field::Absent]);
         assert_eq!(parse(input, 0.0).unwrap().expires_at_ms, Some(MAX_TIME_MS));
     }
 }

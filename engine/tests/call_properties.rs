@@ -8,12 +8,7 @@
 //! - a retry goes out with a different token than the first send.
 //!
 //! `PROPTEST_CASES=100000 cargo test -p tokenfetch-engine --test call_properties` runs a long version.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
 
@@ -72,8 +67,7 @@ impl World {
         c.steps += 1;
         c.waiting = match step {
             Step::Send => {
-                c.sent_with
-                    .push(self.engine.authorization().map(|v| v.as_str().to_owned()));
+                c.sent_with.push(self.engine.authorization().map(|v| v.as_str().to_owned()));
                 Waiting::Response
             }
             Step::Wait { refresh, .. } => Waiting::Refresh(refresh),
@@ -82,44 +76,27 @@ impl World {
     }
 
     fn start(&mut self, caller: usize) {
-        let step = self.callers[caller]
-            .call
-            .next(&mut self.engine, Input::Start, self.now);
+        let step = self.callers[caller].call.next(&mut self.engine, Input::Start, self.now);
         self.apply(caller, step);
     }
 
     fn respond(&mut self, caller: usize, status: Status) {
         let head = match status {
-            Status::Ok => Head {
-                status: 200,
-                ..Head::default()
-            },
-            Status::Unauthorized => Head {
-                status: 401,
-                www_authenticate: Some(r#"Bearer error="invalid_token""#),
-                ..Head::default()
-            },
-            Status::InsufficientScope => Head {
-                status: 401,
-                www_authenticate: Some(r#"Bearer error="insufficient_scope""#),
-                ..Head::default()
-            },
-            Status::Forbidden => Head {
-                status: 403,
-                ..Head::default()
-            },
+            Status::Ok => Head { status: 200, ..Head::default() },
+            Status::Unauthorized => {
+                Head { status: 401, www_authenticate: Some(r#"Bearer error="invalid_token""#), ..Head::default() }
+            }
+            Status::InsufficientScope => {
+                Head { status: 401, www_authenticate: Some(r#"Bearer error="insufficient_scope""#), ..Head::default() }
+            }
+            Status::Forbidden => Head { status: 403, ..Head::default() },
         };
-        let step =
-            self.callers[caller]
-                .call
-                .next(&mut self.engine, Input::Response(head), self.now);
+        let step = self.callers[caller].call.next(&mut self.engine, Input::Response(head), self.now);
         self.apply(caller, step);
     }
 
     fn wake(&mut self, caller: usize) {
-        let step = self.callers[caller]
-            .call
-            .next(&mut self.engine, Input::Settled, self.now);
+        let step = self.callers[caller].call.next(&mut self.engine, Input::Settled, self.now);
         self.apply(caller, step);
     }
 
@@ -129,11 +106,7 @@ impl World {
         };
         self.marker += 1;
         let answer = match answer {
-            Answer::Token => Ok(TokenResultInput::Text(jwt(
-                self.now,
-                self.now + 30_000.0,
-                self.marker,
-            ))),
+            Answer::Token => Ok(TokenResultInput::Text(jwt(self.now, self.now + 30_000.0, self.marker))),
             Answer::Fail => Err(Failure::from(Reason::NetworkError)),
             Answer::GiveUp => Ok(TokenResultInput::Nothing),
             Answer::SignedOut => Ok(TokenResultInput::SignedOut),
@@ -247,7 +220,7 @@ proptest! {
             }
         }
         prop_assert!(!open, "a refresh-start was never closed");
-        let settled: Vec<bool> = world.outputs.iter().filter_map(|o| if let Output::Settled { installed, .. } = o { Some(*installed) } else { None }).collect();
+        let settled: Vec<bool> = world.outputs.iter().filter_map(|o| if let Output::Settled { outcome, .. } = o { Some(outcome.is_ok()) } else { None }).collect();
         prop_assert_eq!(closes, settled, "events and refresh() answers agree");
         let retries: u32 = world.callers.iter().map(|c| u32::from(c.call.retries())).sum();
         let retry_events = world.outputs.iter().filter(|o| matches!(o, Output::Event(Event::Retry { .. }))).count() as u32;
@@ -263,12 +236,7 @@ fn fifty_concurrent_401s_cause_one_refresh() {
         marker: 0,
         outputs: Vec::new(),
         callers: (0..50)
-            .map(|_| Caller {
-                call: Call::default(),
-                waiting: Waiting::Response,
-                steps: 0,
-                sent_with: Vec::new(),
-            })
+            .map(|_| Caller { call: Call::default(), waiting: Waiting::Response, steps: 0, sent_with: Vec::new() })
             .collect(),
     };
     for i in 0..50 {
@@ -283,14 +251,7 @@ fn fifty_concurrent_401s_cause_one_refresh() {
         world.respond(i, Status::Ok);
     }
     world.drain();
-    let starts = world
-        .outputs
-        .iter()
-        .filter(|o| matches!(o, Output::Event(Event::RefreshStart { .. })))
-        .count();
+    let starts = world.outputs.iter().filter(|o| matches!(o, Output::Event(Event::RefreshStart { .. }))).count();
     assert_eq!(starts, 1);
-    assert!(world
-        .callers
-        .iter()
-        .all(|c| c.waiting == Waiting::Done && c.call.retries() == 1));
+    assert!(world.callers.iter().all(|c| c.waiting == Waiting::Done && c.call.retries() == 1));
 }

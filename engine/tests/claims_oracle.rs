@@ -7,12 +7,7 @@
 //! value that `str::parse` (and JS `Number()`) give. Both read such a float as a timestamp truncated
 //! toward zero, so an ulp only matters right below a whole second.
 //! `PROPTEST_CASES=100000 cargo test -p tokenfetch-engine --test claims_oracle` runs a long version.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -40,10 +35,7 @@ fn b64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in input.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -128,10 +120,8 @@ fn json_value() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..4)
-                .prop_map(|items| format!("[{}]", items.join(","))),
-            proptest::collection::vec((key(), inner), 0..4)
-                .prop_map(|members| object(&members, " ")),
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(","))),
+            proptest::collection::vec((key(), inner), 0..4).prop_map(|members| object(&members, " ")),
         ]
     })
 }
@@ -146,10 +136,7 @@ fn key() -> impl Strategy<Value = String> {
 }
 
 fn object(members: &[(String, String)], space: &str) -> String {
-    let inner: Vec<String> = members
-        .iter()
-        .map(|(k, v)| format!("{k}:{space}{v}"))
-        .collect();
+    let inner: Vec<String> = members.iter().map(|(k, v)| format!("{k}:{space}{v}")).collect();
     format!("{{{space}{}{space}}}", inner.join(&format!(",{space}")))
 }
 
@@ -173,8 +160,7 @@ fn plain_value() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..3)
-                .prop_map(|items| format!("[{}]", items.join(","))),
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(|items| format!("[{}]", items.join(","))),
             proptest::collection::vec(("[a-z]{1,4}".prop_map(|k| format!("\"{k}\"")), inner), 0..3)
                 .prop_map(|members| object(&members, "")),
         ]
@@ -229,22 +215,11 @@ fn token() -> impl Strategy<Value = String> {
         1 => "[A-Za-z0-9_=+/.-]{0,12}",
     ];
     // Mostly readable tokens, some with a second `exp`/`iat`/`nbf` (written plainly or escaped).
-    let extra = prop_oneof![
-        Just(r#""exp""#),
-        Just(r#""\u0065xp""#),
-        Just(r#""iat""#),
-        Just(r#""nbf""#),
-    ];
+    let extra = prop_oneof![Just(r#""exp""#), Just(r#""\u0065xp""#), Just(r#""iat""#), Just(r#""nbf""#),];
     let plausible = (
         proptest::option::of(timestamp_number()),
         proptest::option::of(timestamp_number()),
-        proptest::option::weighted(
-            0.3,
-            (
-                extra,
-                prop_oneof![timestamp_number(), Just("\"x\"".to_owned())],
-            ),
-        ),
+        proptest::option::weighted(0.3, (extra, prop_oneof![timestamp_number(), Just("\"x\"".to_owned())])),
     )
         .prop_map(|(exp, iat, extra)| {
             let mut members = Vec::new();
@@ -259,11 +234,7 @@ fn token() -> impl Strategy<Value = String> {
                 members.push((key.to_owned(), value));
             }
             let claims = object(&members, "");
-            format!(
-                "{}.{}.c2ln",
-                b64(br#"{"alg":"HS256","typ":"JWT"}"#),
-                b64(claims.as_bytes())
-            )
+            format!("{}.{}.c2ln", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()))
         });
     prop_oneof![
         6 => plausible,
@@ -293,10 +264,7 @@ fn the_generators_reach_tokens_with_times() {
             with_exp += 1;
         }
     }
-    assert!(
-        with_exp > 200,
-        "only {with_exp} of 2000 generated tokens had a readable exp"
-    );
+    assert!(with_exp > 200, "only {with_exp} of 2000 generated tokens had a readable exp");
 }
 
 #[test]
@@ -308,10 +276,7 @@ fn edge_cases_agree_with_jwt_compact() {
         format!(r#"{{"alg":"HS256","x5t":"{thumb20}="}}"#),
         format!(r#"{{"alg":"HS256","x5t":"{}"}}"#, &thumb20[..26]),
         format!(r#"{{"alg":"HS256","x5t":"{}A"}}"#, &thumb20[..26]),
-        format!(
-            r#"{{"alg":"HS256","x5t":"{}"}}"#,
-            b64(b"65:AF:69:09:B1:B0:75:8E:06:C6:E0:48")
-        ),
+        format!(r#"{{"alg":"HS256","x5t":"{}"}}"#, b64(b"65:AF:69:09:B1:B0:75:8E:06:C6:E0:48")),
         format!(r#"{{"alg":"HS256","x5t":"{}"}}"#, b64(&[0xff; 24])),
         format!(r#"{{"alg":"HS256","x5t#S256":"{thumb32}"}}"#),
         format!(r#"{{"alg":"HS256","x5t#S256":"{thumb20}"}}"#),
@@ -323,11 +288,7 @@ fn edge_cases_agree_with_jwt_compact() {
         r#"{"alg":""}"#.to_owned(),
     ];
     for header in headers {
-        let token = format!(
-            "{}.{}.c2ln",
-            b64(header.as_bytes()),
-            b64(br#"{"exp":1700000000}"#)
-        );
+        let token = format!("{}.{}.c2ln", b64(header.as_bytes()), b64(br#"{"exp":1700000000}"#));
         assert_eq!(ours(&token), oracle(&token), "{header}");
     }
 }

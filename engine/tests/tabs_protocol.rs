@@ -2,12 +2,7 @@
 //! token, a refresh reaches every tab and is acknowledged before its lock is released, a tab that
 //! waited for the lock does not ask its own source, stale tokens are never taken, logout and
 //! signing out reach every tab, and tabs that left or went silent are not waited for.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
 
@@ -29,26 +24,16 @@ struct Tabs {
 }
 
 fn shared() -> Config {
-    Config {
-        share_across_tabs: true,
-        ..config(60.0)
-    }
+    Config { share_across_tabs: true, ..config(60.0) }
 }
 
 impl Tabs {
     fn new() -> Tabs {
-        Tabs {
-            tabs: Vec::new(),
-            events: Vec::new(),
-            settled: Vec::new(),
-            all_acked: Vec::new(),
-            muted: Vec::new(),
-        }
+        Tabs { tabs: Vec::new(), events: Vec::new(), settled: Vec::new(), all_acked: Vec::new(), muted: Vec::new() }
     }
 
     fn open(&mut self, initial: Option<Token>, seed: u64) -> usize {
-        self.tabs
-            .push(Engine::new(shared(), initial, seed, PARSE, T));
+        self.tabs.push(Engine::new(shared(), initial, seed, PARSE, T));
         self.events.push(Vec::new());
         self.settled.push(Vec::new());
         self.all_acked.push(0);
@@ -66,9 +51,7 @@ impl Tabs {
                     quiet = false;
                     match output {
                         Output::Event(event) => self.events[i].push(event),
-                        Output::Settled { refresh, installed } => {
-                            self.settled[i].push((refresh, installed))
-                        }
+                        Output::Settled { refresh, outcome } => self.settled[i].push((refresh, outcome.is_ok())),
                         Output::AllAcked => self.all_acked[i] += 1,
                         Output::Post(message) => {
                             for j in 0..self.tabs.len() {
@@ -87,9 +70,7 @@ impl Tabs {
     }
 
     fn token_of(&self, i: usize) -> Option<String> {
-        self.tabs[i]
-            .authorization()
-            .map(|value| value.as_str().to_owned())
+        self.tabs[i].authorization().map(|value| value.as_str().to_owned())
     }
 }
 
@@ -103,19 +84,9 @@ fn a_tab_opened_later_gets_the_token_from_one_that_has_it() {
     let a = tabs.open(Some(token(&fresh(1))), 1);
     let b = tabs.open(None, 2);
     assert_eq!(tabs.token_of(b), tabs.token_of(a));
-    assert_eq!(
-        tabs.events[b],
-        [Event::Refreshed {
-            expires_at_ms: Some(T + 600_000.0),
-            from_tab: true
-        }]
-    );
+    assert_eq!(tabs.events[b], [Event::Refreshed { expires_at_ms: Some(T + 600_000.0), from_tab: true }]);
     let c = tabs.open(Some(token(&fresh(3))), 3);
-    assert_ne!(
-        tabs.token_of(c),
-        tabs.token_of(a),
-        "a tab with its own token is not handed another"
-    );
+    assert_ne!(tabs.token_of(c), tabs.token_of(a), "a tab with its own token is not handed another");
 }
 
 #[test]
@@ -125,9 +96,7 @@ fn a_refresh_reaches_every_tab_and_is_acknowledged_before_the_lock_is_released()
     let b = tabs.open(None, 2);
     let c = tabs.open(None, 3);
     tabs.events.iter_mut().for_each(Vec::clear);
-    let Begin::Start(id) = tabs.tabs[a].refresh(Trigger::Timer, T) else {
-        panic!()
-    };
+    let Begin::Start(id) = tabs.tabs[a].refresh(Trigger::Timer, T) else { panic!() };
     tabs.tabs[a].finish_refresh(id, Ok(TokenResultInput::Text(jwt(T, T + 900_000.0, 9))), T);
     assert!(tabs.tabs[a].awaiting_acks());
     tabs.pump();
@@ -135,13 +104,7 @@ fn a_refresh_reaches_every_tab_and_is_acknowledged_before_the_lock_is_released()
     assert!(!tabs.tabs[a].awaiting_acks());
     for other in [b, c] {
         assert_eq!(tabs.token_of(other), tabs.token_of(a));
-        assert_eq!(
-            tabs.events[other],
-            [Event::Refreshed {
-                expires_at_ms: Some(T + 900_000.0),
-                from_tab: true
-            }]
-        );
+        assert_eq!(tabs.events[other], [Event::Refreshed { expires_at_ms: Some(T + 900_000.0), from_tab: true }]);
     }
 }
 
@@ -152,31 +115,16 @@ fn a_tab_that_waited_for_the_lock_finds_the_new_token_and_does_not_ask_its_sourc
     let a = tabs.open(Some(token(&expired)), 1);
     let b = tabs.open(Some(token(&expired)), 2);
     // Both need a token; A got the lock, B waits for it.
-    let Begin::Start(in_a) = tabs.tabs[a].refresh(Trigger::Expiry, T) else {
-        panic!()
-    };
-    let Begin::Start(in_b) = tabs.tabs[b].refresh(Trigger::Expiry, T) else {
-        panic!()
-    };
+    let Begin::Start(in_a) = tabs.tabs[a].refresh(Trigger::Expiry, T) else { panic!() };
+    let Begin::Start(in_b) = tabs.tabs[b].refresh(Trigger::Expiry, T) else { panic!() };
     tabs.tabs[a].finish_refresh(in_a, Ok(TokenResultInput::Text(fresh(2))), T);
     tabs.pump();
     // A releases the lock; B gets it and asks whether it still needs its source.
-    assert!(
-        !tabs.tabs[b].is_running(in_b),
-        "B's refresh was settled by A's token"
-    );
-    assert_eq!(
-        tabs.settled[b],
-        [(in_b, true)],
-        "so B's refresh() answers true"
-    );
+    assert!(!tabs.tabs[b].is_running(in_b), "B's refresh was settled by A's token");
+    assert_eq!(tabs.settled[b], [(in_b, true)], "so B's refresh() answers true");
     assert_eq!(tabs.token_of(b), tabs.token_of(a));
     let names: Vec<&str> = tabs.events[b].iter().map(Event::name).collect();
-    assert_eq!(
-        names,
-        ["token-set", "refresh-start", "refreshed"],
-        "B's refresh-start is closed once"
-    );
+    assert_eq!(names, ["token-set", "refresh-start", "refreshed"], "B's refresh-start is closed once");
 }
 
 #[test]
@@ -197,10 +145,7 @@ fn an_older_or_the_same_token_is_never_taken() {
     tabs.tabs[a].set_token(Some(token(&jwt(T, T + 900_000.0, 1))), T);
     tabs.pump();
     assert_eq!(
-        tabs.events[b]
-            .iter()
-            .filter(|e| e.name() == "refreshed")
-            .count(),
+        tabs.events[b].iter().filter(|e| e.name() == "refreshed").count(),
         1,
         "the same token is not taken twice"
     );
@@ -216,15 +161,10 @@ fn clear_in_one_tab_clears_every_tab_and_signing_out_reaches_them_all() {
     tabs.pump();
     assert!((0..3).all(|i| !tabs.tabs[i].has_token()));
     assert!(tabs.events[a].contains(&Event::Cleared) && tabs.events[c].contains(&Event::Cleared));
-    assert!(
-        (0..3).all(|i| !tabs.tabs[i].is_signed_out()),
-        "clear() is not signing out"
-    );
+    assert!((0..3).all(|i| !tabs.tabs[i].is_signed_out()), "clear() is not signing out");
     tabs.tabs[a].set_token(Some(token(&fresh(5))), T);
     tabs.pump();
-    let Begin::Start(id) = tabs.tabs[c].refresh(Trigger::Status, T) else {
-        panic!()
-    };
+    let Begin::Start(id) = tabs.tabs[c].refresh(Trigger::Status, T) else { panic!() };
     tabs.tabs[c].finish_refresh(id, Ok(TokenResultInput::SignedOut), T);
     tabs.pump();
     assert!((0..3).all(|i| !tabs.tabs[i].has_token() && tabs.tabs[i].is_signed_out()));
@@ -239,18 +179,14 @@ fn tabs_that_left_or_went_silent_are_not_waited_for() {
     tabs.tabs[b].close();
     tabs.pump();
     tabs.muted[c] = true; // frozen
-    let Begin::Start(id) = tabs.tabs[a].refresh(Trigger::Manual, T) else {
-        panic!()
-    };
+    let Begin::Start(id) = tabs.tabs[a].refresh(Trigger::Manual, T) else { panic!() };
     tabs.tabs[a].finish_refresh(id, Ok(TokenResultInput::Text(fresh(2))), T);
     tabs.pump();
     assert!(tabs.tabs[a].awaiting_acks(), "C has not answered");
     tabs.tabs[a].acks_timed_out();
     assert!(!tabs.tabs[a].awaiting_acks());
     // C is forgotten until it speaks again: the next refresh does not wait for it.
-    let Begin::Start(id) = tabs.tabs[a].refresh(Trigger::Manual, T) else {
-        panic!()
-    };
+    let Begin::Start(id) = tabs.tabs[a].refresh(Trigger::Manual, T) else { panic!() };
     tabs.tabs[a].finish_refresh(id, Ok(TokenResultInput::Text(fresh(3))), T);
     tabs.pump();
     assert_eq!(tabs.all_acked[a], 1);

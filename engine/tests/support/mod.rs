@@ -1,11 +1,5 @@
 //! Helpers shared by the engine's integration tests.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use tokenfetch_engine::event::Event;
 use tokenfetch_engine::options::Settings;
@@ -20,10 +14,7 @@ pub fn b64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in input.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -34,26 +25,14 @@ pub fn b64(input: &[u8]) -> String {
 /// An unsigned JWT issued at `iat_ms` and expiring at `exp_ms` (whole seconds), with a marker so
 /// two tokens with the same times differ.
 pub fn jwt(iat_ms: f64, exp_ms: f64, marker: u32) -> String {
-    let claims = format!(
-        r#"{{"iat":{},"exp":{},"n":{marker}}}"#,
-        (iat_ms / 1000.0) as i64,
-        (exp_ms / 1000.0) as i64
-    );
-    format!(
-        "{}.{}.c2ln",
-        b64(br#"{"alg":"HS256"}"#),
-        b64(claims.as_bytes())
-    )
+    let claims = format!(r#"{{"iat":{},"exp":{},"n":{marker}}}"#, (iat_ms / 1000.0) as i64, (exp_ms / 1000.0) as i64);
+    format!("{}.{}.c2ln", b64(br#"{"alg":"HS256"}"#), b64(claims.as_bytes()))
 }
 
 /// An unsigned JWT with only `exp` (no `iat`).
 pub fn jwt_exp_only(exp_ms: f64) -> String {
     let claims = format!(r#"{{"exp":{}}}"#, (exp_ms / 1000.0) as i64);
-    format!(
-        "{}.{}.c2ln",
-        b64(br#"{"alg":"HS256"}"#),
-        b64(claims.as_bytes())
-    )
+    format!("{}.{}.c2ln", b64(br#"{"alg":"HS256"}"#), b64(claims.as_bytes()))
 }
 
 pub fn token(text: &str) -> Token {
@@ -70,10 +49,7 @@ pub fn answer(text: &str) -> Result<TokenResultInput, tokenfetch_engine::Failure
 
 pub fn config(ahead_s: f64) -> Config {
     Config {
-        settings: Settings {
-            refresh_ahead_ms: ahead_s * 1000.0,
-            ..Settings::default()
-        },
+        settings: Settings { refresh_ahead_ms: ahead_s * 1000.0, ..Settings::default() },
         has_source: true,
         allowed_origins: vec!["https://api.example".to_owned()],
         share_across_tabs: false,
@@ -91,23 +67,10 @@ pub fn drain(engine: &mut Engine) -> Vec<Output> {
 
 /// The events among `outputs`.
 pub fn events(outputs: &[Output]) -> Vec<Event> {
-    outputs
-        .iter()
-        .filter_map(|o| {
-            if let Output::Event(e) = o {
-                Some(*e)
-            } else {
-                None
-            }
-        })
-        .collect()
+    outputs.iter().filter_map(|o| if let Output::Event(e) = o { Some(*e) } else { None }).collect()
 }
 
 /// The events' names, comma-separated.
 pub fn names(outputs: &[Output]) -> String {
-    events(outputs)
-        .iter()
-        .map(Event::name)
-        .collect::<Vec<_>>()
-        .join(",")
+    events(outputs).iter().map(Event::name).collect::<Vec<_>>().join(",")
 }
