@@ -2,8 +2,8 @@
 // tests use it: one client per provider, re-renders on the client's events, StrictMode's double
 // mount, unmount. Constructions and frees are counted where wasm-bindgen records them: every
 // AuthClient registers with a FinalizationRegistry when constructed and unregisters when freed.
-import { StrictMode, useState } from "react";
-import { act, cleanup, render, screen } from "@testing-library/react";
+import { Activity, StrictMode, useState } from "react";
+import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import init, { AuthClient } from "tokenfetch";
 import { AuthClientProvider, useAuthClient, useAuthState } from "tokenfetch/react";
@@ -258,5 +258,29 @@ describe("lifecycle", () => {
     expect(constructed).toHaveLength(2);
     expect(live()).toEqual([constructed[1]]);
     expect(text("hasToken")).toBe("false"); // the new client starts without the old token
+  });
+
+  test("hidden by <Activity>, the provider frees its client and shows none; shown again, it makes one", async () => {
+    const seen = new Set();
+    const tree = (mode) => (
+      <Activity mode={mode}>
+        <AuthClientProvider options={{ baseUrl: API }}>
+          <Probe seen={seen} />
+        </AuthClientProvider>
+      </Activity>
+    );
+    const { rerender } = render(tree("visible"));
+    await ready();
+    const [first] = constructed;
+
+    rerender(tree("hidden")); // effects are cleaned up, state is kept
+    expect(freed).toEqual([first]);
+    await waitFor(() => expect(text("client")).toBe("none")); // a hidden tree renders at low priority
+    expect(live()).toHaveLength(0);
+
+    rerender(tree("visible"));
+    await ready();
+    expect(live()).toHaveLength(1);
+    expect(live()[0]).not.toBe(first);
   });
 });

@@ -31,7 +31,9 @@ test("renderToString of the provider and a component using the hooks, without in
   }
   expect(html).toBe("<main><p>client=none hasToken=false expiresAt=null failure=null error=null</p></main>");
   expect(watch.reads).toEqual([]);
-  // Rendering on the server did not load the module: a client still cannot be created.
+  // Rendering on the server did not start loading the module: a while later a client still
+  // cannot be created (loading it takes a few tens of milliseconds).
+  await new Promise((resolve) => setTimeout(resolve, 500));
   expect(() => new AuthClient()).toThrow(/init\(\)/);
 });
 
