@@ -1,9 +1,11 @@
 // Type checks of the built package, as a TypeScript user meets it (`tokenfetch` resolved through
 // node_modules, a `file:` dependency on ../../pkg):
 //
-//   1. uses-every-option.ts compiles under tsconfig.json (strict, lib dom + es2022, skipLibCheck
-//      off, so the package's .d.ts files are checked too);
-//   2. wrong-option-type.ts fails, on exactly the lines marked `// error TSxxxx` with those codes;
+//   1. uses-every-option.ts and uses-react.tsx (tokenfetch/react's provider and hooks) compile
+//      under tsconfig.json (strict, lib dom + es2022, skipLibCheck off, so the package's .d.ts
+//      files are checked too);
+//   2. wrong-option-type.ts and wrong-react.tsx fail, on exactly the lines marked
+//      `// error TSxxxx` with those codes;
 //   3. the package's .d.ts files say `any` nowhere but in wasm-bindgen's raw `InitOutput`;
 //   4. the members `AuthClient` declares are the members the contract names and the ones the
 //      built class has at run time (the .wasm instantiated in Node with initSync).
@@ -39,39 +41,48 @@ function runTsc(project) {
 
 function compilesCleanly() {
   const run = runTsc("tsconfig.json");
-  check(run.status === 0 && run.diagnostics.length === 0, `tsc failed on uses-every-option.ts:\n${run.output}`);
+  check(run.status === 0 && run.diagnostics.length === 0, `tsc failed on uses-every-option.ts or uses-react.tsx:\n${run.output}`);
 }
 
+// The files that must fail, each line marked `// error TSxxxx` with the code it must fail with.
+const WRONG = ["wrong-option-type.ts", "wrong-react.tsx"];
+
 function failsForTheRightReasons() {
-  const file = "wrong-option-type.ts";
-  const expected = new Map(); // line -> code
-  readFileSync(join(here, file), "utf8")
-    .split("\n")
-    .forEach((text, i) => {
-      const m = text.match(/\/\/ error (TS\d+)\s*$/);
-      if (m) expected.set(i + 1, m[1]);
-    });
-  check(expected.size > 0, `${file} marks no expected error`);
+  const expected = new Map(); // "file:line" -> code
+  for (const file of WRONG) {
+    let marked = 0;
+    readFileSync(join(here, file), "utf8")
+      .split("\n")
+      .forEach((text, i) => {
+        const m = text.match(/\/\/ error (TS\d+)\s*$/);
+        if (m) {
+          expected.set(`${file}:${i + 1}`, m[1]);
+          marked++;
+        }
+      });
+    check(marked > 0, `${file} marks no expected error`);
+  }
   const run = runTsc("tsconfig.wrong.json");
-  check(run.status !== 0, `tsc accepted ${file}: the types let every mistake through`);
+  check(run.status !== 0, `tsc accepted ${WRONG.join(" and ")}: the types let every mistake through`);
   const problems = [];
   const seen = new Map();
   for (const d of run.diagnostics) {
-    if (d.file !== file) {
-      problems.push(`unexpected error outside ${file}: ${d.file}(${d.line}) ${d.code} ${d.text}`);
+    if (!WRONG.includes(d.file)) {
+      problems.push(`unexpected error outside ${WRONG.join(", ")}: ${d.file}(${d.line}) ${d.code} ${d.text}`);
       continue;
     }
-    seen.set(d.line, [...(seen.get(d.line) ?? []), d.code]);
+    const at = `${d.file}:${d.line}`;
+    seen.set(at, [...(seen.get(at) ?? []), d.code]);
   }
-  for (const [line, code] of expected) {
-    const codes = seen.get(line) ?? [];
-    if (!codes.includes(code)) problems.push(`line ${line}: expected ${code}, got ${codes.join(", ") || "no error"}`);
+  for (const [at, code] of expected) {
+    const codes = seen.get(at) ?? [];
+    if (!codes.includes(code)) problems.push(`${at}: expected ${code}, got ${codes.join(", ") || "no error"}`);
   }
-  for (const [line, codes] of seen) {
-    if (!expected.has(line)) problems.push(`line ${line}: unexpected ${codes.join(", ")}`);
+  for (const [at, codes] of seen) {
+    if (!expected.has(at)) problems.push(`${at}: unexpected ${codes.join(", ")}`);
   }
-  check(problems.length === 0, `${file} did not fail as marked:\n  ${problems.join("\n  ")}\n${run.output}`);
-  console.log(`typescript:   ${expected.size} marked mistakes, each rejected with its code`);
+  check(problems.length === 0, `${WRONG.join(", ")} did not fail as marked:\n  ${problems.join("\n  ")}\n${run.output}`);
+  console.log(`typescript:   ${expected.size} marked mistakes in ${WRONG.join(", ")}, each rejected with its code`);
 }
 
 const packageDir = realpathSync(join(here, "node_modules", "tokenfetch"));
@@ -132,8 +143,8 @@ async function membersMatch() {
 }
 
 const checks = [
-  ["uses-every-option.ts passes tsc --noEmit --strict", compilesCleanly],
-  ["wrong-option-type.ts fails with the marked errors only", failsForTheRightReasons],
+  ["uses-every-option.ts and uses-react.tsx pass tsc --noEmit --strict", compilesCleanly],
+  ["wrong-option-type.ts and wrong-react.tsx fail with the marked errors only", failsForTheRightReasons],
   [`no any in the package's .d.ts (${relative(here, packageDir) || packageDir})`, noAny],
   ["AuthClient's declared members = contract = run time", membersMatch],
 ];

@@ -7,6 +7,9 @@ import react from "@vitejs/plugin-react";
 export default defineConfig({
   base: "/react/",
   plugins: [react()],
+  // tokenfetch is a link to ../../pkg (a `file:` dependency), where no react is installed:
+  // tokenfetch/react must get this app's React, as it would from an npm install.
+  resolve: { dedupe: ["react", "react-dom"] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { addEntry, countEntry, createTracker, emptyCounts, login, readSettings, server, tokenLife } from "../../shared/demo.js";
+import { AuthClientProvider, useAuthClient, useAuthState } from "tokenfetch/react";
 import { Counters, Timeline, TokenLife } from "./Timeline.jsx";
-import { useAuthClient } from "./useAuthClient.js";
 
 const settings = readSettings();
 const pageStarted = Date.now();
@@ -16,16 +16,16 @@ function useNow(ms) {
   return now;
 }
 
+/**
+ * The timeline's state and the one AuthClient: tokenfetch/react's provider creates the client
+ * once the WebAssembly module has loaded (no token yet: the login below installs one with
+ * setToken()) and frees it on unmount; its events feed the timeline.
+ */
 export default function App() {
   const [entries, setEntries] = useState([]);
   const [counts, setCounts] = useState(emptyCounts);
   const [installedAt, setInstalledAt] = useState(null);
   const [revoked, setRevoked] = useState(false);
-  const [brokenUntil, setBrokenUntil] = useState(0);
-  const [auto, setAuto] = useState(settings.auto);
-  const [status, setStatus] = useState("loading…");
-  const [lifetime, setLifetime] = useState(null);
-  const now = useNow(100);
 
   const push = useCallback((entry) => {
     setEntries((list) => addEntry(list, entry));
@@ -43,12 +43,32 @@ export default function App() {
     [push],
   );
 
-  // The client: no token yet; the login below installs one with setToken().
-  const { client, error } = useAuthClient({
-    refreshUrl: "/auth/refresh",
-    refreshAheadSeconds: settings.ahead,
-    onEvent: tracker.onEvent,
-  });
+  return (
+    <AuthClientProvider
+      options={{ refreshUrl: "/auth/refresh", refreshAheadSeconds: settings.ahead, onEvent: tracker.onEvent }}
+    >
+      <Demo
+        tracker={tracker}
+        push={push}
+        entries={entries}
+        counts={counts}
+        installedAt={installedAt}
+        revoked={revoked}
+        setRevoked={setRevoked}
+      />
+    </AuthClientProvider>
+  );
+}
+
+/** The page: reads the provider's client with useAuthClient() and its token with useAuthState(). */
+function Demo({ tracker, push, entries, counts, installedAt, revoked, setRevoked }) {
+  const client = useAuthClient(); // null until the module has loaded
+  const { hasToken, expiresAt, error } = useAuthState();
+  const [brokenUntil, setBrokenUntil] = useState(0);
+  const [auto, setAuto] = useState(settings.auto);
+  const [status, setStatus] = useState("loading…");
+  const [lifetime, setLifetime] = useState(null);
+  const now = useNow(100);
 
   // Log in once the client exists (same origin: the HttpOnly session cookie is what
   // /auth/refresh reads), then make the first request.
@@ -108,8 +128,8 @@ export default function App() {
   };
 
   const life = tokenLife({
-    hasToken: client?.hasToken ?? false,
-    expiresAt: client?.expiresAt ?? null,
+    hasToken,
+    expiresAt,
     installedAt,
     ahead: settings.ahead,
     revoked,
@@ -125,7 +145,9 @@ export default function App() {
       <h1>React + Vite</h1>
       <p className="lead">
         A production <code>vite build</code> of a React app that depends on <code>tokenfetch</code> like any npm
-        package. One <code>AuthClient</code> from a <code>useAuthClient()</code> hook. Tokens live{" "}
+        package. One <code>AuthClient</code> from <code>tokenfetch/react</code>&apos;s{" "}
+        <code>&lt;AuthClientProvider&gt;</code>, read with <code>useAuthClient()</code> and{" "}
+        <code>useAuthState()</code>. Tokens live{" "}
         {lifetime ? `${lifetime} s` : "…"}; the client refreshes them {settings.ahead} s
         ahead of expiry. Status:{" "}
         <strong id="status" className={status.startsWith("error") ? "status-error" : ""}>

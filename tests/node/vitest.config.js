@@ -1,0 +1,25 @@
+import { defineConfig } from "vitest/config";
+import CountReporter from "./support/count-reporter.js";
+
+// Three projects, one per way a Node app meets the package:
+//   node   the package in a plain Node test (env node): init(), the before-init error, a real
+//          401 → refresh → retry against the devserver;
+//   ssr    tokenfetch/react rendered to a string on the server (env node, no DOM, no init());
+//   react  the provider and hooks under React Testing Library (env jsdom).
+// `tokenfetch` is a link to ../../pkg (a `file:` dependency), so React must be resolved from here,
+// not from beside pkg/: `dedupe` does that, as an app linking a local package needs it too.
+const shared = {
+  resolve: { dedupe: ["react", "react-dom"] },
+};
+
+export default defineConfig({
+  ...shared,
+  test: {
+    reporters: ["default", new CountReporter()],
+    projects: [
+      { ...shared, test: { name: "node", environment: "node", include: ["node/**/*.test.{js,jsx}"] } },
+      { ...shared, test: { name: "ssr", environment: "node", include: ["ssr/**/*.test.{js,jsx}"] } },
+      { ...shared, test: { name: "react", environment: "jsdom", include: ["react/**/*.test.{js,jsx}"] } },
+    ],
+  },
+});
