@@ -1,11 +1,9 @@
-//! The browser layer: the `AuthClient` class JS sees, and the thin glue between the sans-IO
-//! [`engine`](crate::engine) and `fetch`, timers, promises and events.
+//! The browser side: each module owns one kind of I/O and decides nothing. They know neither the
+//! [`Client`](crate::Client) nor each other, except that all wait on [`signal`]'s futures.
 
-pub mod client;
-mod events;
-mod fetch;
-mod js;
-mod options;
-mod refresh;
-mod tabs;
-mod types;
+pub(crate) mod host;
+pub(crate) mod http;
+pub(crate) mod signal;
+pub(crate) mod source;
+pub(crate) mod tabs;
+pub(crate) mod timer;

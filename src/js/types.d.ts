@@ -25,15 +25,19 @@ export type TokenResult =
 export interface AuthClientOptions {
   /** Initial token, held in wasm memory only. */
   token?: string | null | undefined;
-  /** Called (once per refresh, single-flight) when a new token is needed. */
-  onTokenExpired?: (() => TokenResult | Promise<TokenResult>) | undefined;
+  /**
+   * Called (once per refresh, single-flight) when a new token is needed. `null`/`undefined`/`""`
+   * or a throw gives up this time; `false` means "signed out": the token is cleared and nothing
+   * asks again until `setToken()` or `refresh()`.
+   */
+  onTokenExpired?: (() => TokenResult | false | Promise<TokenResult | false>) | undefined;
   /** Built-in refresh when no callback: POST with `credentials: "include"`, token read from the JSON body. */
   refreshUrl?: string | undefined;
   /** Relative request paths resolve against it (default: the page URL). */
   baseUrl?: string | undefined;
   /** Origins that get the token (default: the origin of `baseUrl`, else the page's). */
   allowedOrigins?: string[] | undefined;
-  /** Refresh when `exp - now <= refreshAheadSeconds` (default 60). */
+  /** Refresh when `exp - now` is at most this (default 60), or half the token's lifetime when that is shorter. */
   refreshAheadSeconds?: number | undefined;
   /** Statuses that trigger one refresh and one retry (default `[401]`). */
   refreshOn?: number[] | undefined;
@@ -49,7 +53,10 @@ export interface AuthClientOptions {
   onEvent?: ((event: AuthEvent) => void) | undefined;
 }
 
-/** `fetch`'s `RequestInit`, plus `auth: false` to skip the token and all refresh logic. */
+/**
+ * `fetch`'s `RequestInit`, plus `auth: false` to skip the token and all refresh logic (as does an
+ * `Authorization` header of the caller's own).
+ */
 export type AuthRequestInit = RequestInit & { auth?: boolean | undefined };
 
 /** What started a refresh. */
@@ -67,7 +74,8 @@ export type RefreshFailureReason =
   | "network-error"
   | "invalid-json"
   | "no-refresh-source"
-  | "superseded";
+  | "superseded"
+  | "signed-out";
 
 /** Events passed to `onEvent`. None carries the token. */
 export type AuthEvent =

@@ -1,0 +1,121 @@
+//! [`Client`]: the client from Rust. The JS `AuthClient` is a thin facade over it.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use tokenfetch_engine::token::Token;
+use wasm_bindgen::prelude::*;
+use web_sys::{Request, RequestInit, Response};
+
+use crate::driver::{Prepared, Shared};
+use crate::error::{OptionsError, RefreshError};
+use crate::options::Options;
+
+/// An HTTP client that holds a bearer token in memory, refreshes it ahead of expiry and, on a 401,
+/// gets a new one and retries the request once. Dropping it forgets the token (zeroized) and stops
+/// its timer, also while requests are still running.
+///
+/// ```no_run
+/// use tokenfetch::{Client, Options, TokenResult};
+/// # async fn run() -> Result<(), wasm_bindgen::JsValue> {
+/// let client = Client::new(
+///     Options::new()
+///         .token(login_token())
+///         .on_token_expired(|| async { Ok(TokenResult::from(refresh_with_my_provider().await?)) }),
+/// )?;
+/// let response: web_sys::Response = client.fetch_with_str("/api/orders").await?;
+/// assert!(response.ok());
+/// # Ok(()) }
+/// # fn login_token() -> String { unimplemented!() }
+/// # async fn refresh_with_my_provider() -> Result<String, wasm_bindgen::JsValue> { unimplemented!() }
+/// ```
+pub struct Client {
+    shared: Rc<Shared>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("has_token", &self.has_token()).field("expires_at", &self.expires_at()).finish()
+    }
+}
+
+impl Client {
+    /// A client with these options; refused when an option is out of range or not valid.
+    pub fn new(options: Options) -> Result<Client, OptionsError> {
+        Ok(Client { shared: Shared::start(options.check()?) })
+    }
+
+    /// Like the browser's `fetch(request)`, with the token for allowed origins and one refresh
+    /// and retry on a `refreshOn` status. The request is read now (its body is used).
+    pub fn fetch(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
+        self.send(self.shared.prepare(request, &RequestInit::new(), false))
+    }
+
+    /// `fetch` of a URL, relative ones resolved against `base_url` (or the page).
+    pub fn fetch_with_str(&self, url: &str) -> impl Future<Output = Result<Response, JsValue>> + 'static {
+        self.send(self.shared.prepare(&JsValue::from_str(url), &RequestInit::new(), false))
+    }
+
+    /// `fetch(url, init)`.
+    pub fn fetch_with_str_and_init(
+        &self,
+        url: &str,
+        init: &RequestInit,
+    ) -> impl Future<Output = Result<Response, JsValue>> + 'static {
+        self.send(self.shared.prepare(&JsValue::from_str(url), init, false))
+    }
+
+    /// `fetch` without the token and the refresh handling (`auth: false` in JS).
+    pub fn fetch_without_token(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
+        self.send(self.shared.prepare(request, &RequestInit::new(), true))
+    }
+
+    /// What the JS facade calls: `input` and `init` as `fetch` takes them.
+    pub(crate) fn prepare(&self, input: &JsValue, init: &RequestInit, opted_out: bool) -> Result<Prepared, JsValue> {
+        self.shared.prepare(input, init, opted_out)
+    }
+
+    pub(crate) fn send(
+        &self,
+        prepared: Result<Prepared, JsValue>,
+    ) -> impl Future<Output = Result<Response, JsValue>> + 'static {
+        let shared = Rc::clone(&self.shared);
+        async move { shared.send(prepared?).await }
+    }
+
+    /// Replaces the token and re-arms the refresh timer; `None` or `""` forgets it. A token that
+    /// cannot go into a header is refused. Ends "signed out".
+    pub fn set_token(&self, token: Option<&str>) -> Result<(), OptionsError> {
+        let token =
+            Token::from_application(token.map(str::to_owned)).map_err(|e| OptionsError::type_error(e.message()))?;
+        self.shared.update(|engine, now| engine.set_token(token, now));
+        Ok(())
+    }
+
+    /// Refreshes now (single-flight: joins a running refresh). `Ok` when a new token was installed.
+    pub fn refresh(&self) -> impl Future<Output = Result<(), RefreshError>> + 'static {
+        let settled = self.shared.refresh();
+        async move { settled.wait().await.map_err(RefreshError::from) }
+    }
+
+    /// Forgets the token and cancels the refresh timer, in every tab when sharing.
+    pub fn clear(&self) {
+        self.shared.update(|engine, _| engine.clear());
+    }
+
+    /// Whether a token is held.
+    pub fn has_token(&self) -> bool {
+        self.shared.read(|engine| engine.has_token())
+    }
+
+    /// Expiry of the current token in ms since the epoch, when known.
+    pub fn expires_at(&self) -> Option<f64> {
+        self.shared.read(|engine| engine.expires_at())
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}

@@ -1,0 +1,56 @@
+//! The `onEvent` stream for JS: each engine [`Event`] as a plain `{ type, ... }` object that never
+//! carries the token, delivered so that a throwing listener cannot disturb the client.
+
+use js_sys::{Function, Object};
+use tokenfetch_engine::event::Event;
+use wasm_bindgen::prelude::*;
+
+use crate::options::Sink;
+use crate::web::host::set;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str, error: &JsValue);
+}
+
+/// A sink that hands each event to `listener`; what it throws goes to `console.error`.
+pub(crate) fn sink(listener: Function) -> Sink {
+    std::rc::Rc::new(move |event: &Event, thrown: Option<&JsValue>| {
+        if let Err(error) = listener.call1(&JsValue::UNDEFINED, &object(event, thrown)) {
+            console_error("tokenfetch: onEvent threw", &error);
+        }
+    })
+}
+
+fn expiry(expires_at_ms: Option<f64>) -> JsValue {
+    expires_at_ms.map_or(JsValue::NULL, JsValue::from_f64)
+}
+
+/// `{ type, ...fields }`; `thrown` is what a callback threw, for `callback-error`.
+pub(crate) fn object(event: &Event, thrown: Option<&JsValue>) -> JsValue {
+    let object: JsValue = Object::new().into();
+    set(&object, "type", &JsValue::from_str(event.name()));
+    match *event {
+        Event::TokenSet { expires_at_ms } => set(&object, "expiresAt", &expiry(expires_at_ms)),
+        Event::RefreshStart { trigger } => set(&object, "trigger", &JsValue::from_str(trigger.name())),
+        Event::Refreshed { expires_at_ms, from_tab } => {
+            set(&object, "expiresAt", &expiry(expires_at_ms));
+            if from_tab {
+                set(&object, "fromTab", &JsValue::TRUE);
+            }
+        }
+        Event::RefreshFailed { reason, status } => {
+            set(&object, "reason", &JsValue::from_str(reason.name()));
+            if let Some(status) = status {
+                set(&object, "status", &JsValue::from(status));
+            }
+            if let Some(thrown) = thrown {
+                set(&object, "error", thrown);
+            }
+        }
+        Event::Retry { status } => set(&object, "status", &JsValue::from(status)),
+        Event::Cleared => {}
+    }
+    object
+}

@@ -1,0 +1,153 @@
+//! `AuthClient`, the class JS sees: a thin facade that maps JS values onto [`Client`] and back.
+//! It is a handle: async methods take what they need before returning a promise, so no `&self`
+//! borrow outlives a call (wasm-bindgen #4440).
+//!
+//! ```js
+//! const client = new AuthClient({ token, onTokenExpired: async () => (await login()).accessToken });
+//! const response = await client.fetch("/api/orders", { method: "POST", body: JSON.stringify(order) });
+//! ```
+
+mod events;
+mod options;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::RequestInit;
+
+use crate::client::Client;
+use crate::web::host::{get, set};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = include_str!("types.d.ts");
+
+#[wasm_bindgen]
+extern "C" {
+    /// `AuthClientOptions` in `types.d.ts`.
+    #[wasm_bindgen(typescript_type = "AuthClientOptions")]
+    #[derive(Debug)]
+    pub type AuthClientOptions;
+
+    /// `AuthRequestInit` in `types.d.ts`: `RequestInit` plus `auth?: boolean`.
+    #[wasm_bindgen(typescript_type = "AuthRequestInit")]
+    #[derive(Debug)]
+    pub type AuthRequestInit;
+}
+
+/// An HTTP client that holds a bearer token in memory, refreshes it ahead of expiry and, on a
+/// 401, gets a new one and retries the request once.
+///
+/// ```js
+/// const client = new AuthClient({
+///   token: initialToken,
+///   onTokenExpired: async () => (await fetch("/auth/refresh", { method: "POST" })).json(),
+/// });
+/// const me = await (await client.fetch("/api/me")).json();
+/// ```
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct AuthClient(Client);
+
+#[wasm_bindgen]
+impl AuthClient {
+    /// Creates a client. Throws `TypeError` for an option of the wrong type and `RangeError` for
+    /// a number out of range, naming the option.
+    ///
+    /// ```js
+    /// const client = new AuthClient({ refreshUrl: "/auth/refresh", refreshAheadSeconds: 30 });
+    /// ```
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: Option<AuthClientOptions>) -> Result<AuthClient, JsValue> {
+        let options = options.map_or(JsValue::UNDEFINED, Into::into);
+        Ok(AuthClient(Client::new(options::read(&options)?)?))
+    }
+
+    /// Like the global `fetch`, with the token attached for allowed origins and one refresh and
+    /// retry on a `refreshOn` status. `init.auth === false`, or an `Authorization` header of the
+    /// caller's own, sends the request exactly as given.
+    ///
+    /// ```js
+    /// const response = await client.fetch("/api/me", { headers: { Accept: "application/json" } });
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
+        init: Option<AuthRequestInit>,
+    ) -> Promise {
+        if input.is_undefined() {
+            return Promise::reject(&js_sys::TypeError::new("AuthClient.fetch: 1 argument required, but only 0 present").into());
+        }
+        let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
+        let opted_out = get(&init, "auth") == JsValue::FALSE;
+        // As `fetch`: a missing `init` is no options, anything else is handed to `new Request`.
+        let request_init: RequestInit = if init.is_undefined() || init.is_null() { RequestInit::new() } else { init.unchecked_into() };
+        // Built now, as `fetch` does; what fails here rejects at once.
+        match self.0.prepare(&input, &request_init, opted_out) {
+            Err(error) => Promise::reject(&error),
+            Ok(prepared) => {
+                let response = self.0.send(Ok(prepared));
+                future_to_promise(async move { response.await.map(Into::into) })
+            }
+        }
+    }
+
+    /// Replaces the token (re-arms the refresh timer); `null` or `""` forgets it.
+    /// Throws `TypeError` for a non-string or a token that cannot go into a header.
+    ///
+    /// ```js
+    /// client.setToken(loginResponse.accessToken);
+    /// ```
+    #[wasm_bindgen(js_name = setToken)]
+    pub fn set_token(&self, #[wasm_bindgen(unchecked_param_type = "string | null")] token: JsValue) -> Result<(), JsValue> {
+        if token.is_null() || token.is_undefined() {
+            self.0.clear();
+            return Ok(());
+        }
+        let text = token.as_string().ok_or_else(|| js_sys::TypeError::new("setToken: token must be a string or null"))?;
+        Ok(self.0.set_token(Some(&text))?)
+    }
+
+    /// Refreshes now (single-flight: joins a running refresh); resolves to true when a new token
+    /// was installed.
+    ///
+    /// ```js
+    /// if (!(await client.refresh())) showLogin();
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
+    pub fn refresh(&self) -> Promise {
+        let refreshed = self.0.refresh();
+        future_to_promise(async move { Ok(JsValue::from_bool(refreshed.await.is_ok())) })
+    }
+
+    /// Forgets the token and cancels the refresh timer.
+    ///
+    /// ```js
+    /// logoutButton.onclick = () => client.clear();
+    /// ```
+    pub fn clear(&self) {
+        self.0.clear();
+    }
+
+    /// Whether a token is held.
+    #[wasm_bindgen(getter, js_name = hasToken)]
+    pub fn has_token(&self) -> bool {
+        self.0.has_token()
+    }
+
+    /// Expiry of the current token in ms since the epoch, or `null` when unknown.
+    #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "number | null")]
+    pub fn expires_at(&self) -> JsValue {
+        self.0.expires_at().map_or(JsValue::NULL, JsValue::from_f64)
+    }
+
+    /// What `JSON.stringify(client)` shows: state, never the token.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ hasToken: boolean; expiresAt: number | null }")]
+    pub fn to_json(&self) -> JsValue {
+        let object: JsValue = js_sys::Object::new().into();
+        set(&object, "hasToken", &JsValue::from_bool(self.has_token()));
+        set(&object, "expiresAt", &self.expires_at());
+        object
+    }
+}

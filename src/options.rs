@@ -1,0 +1,279 @@
+//! [`Options`]: how a client is configured from Rust (the JS options object maps onto it), what a
+//! token callback answers ([`TokenResult`]), and the checks that turn options into a client's
+//! configuration.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use tokenfetch_engine::event::Event;
+use tokenfetch_engine::options::{RawSettings, Settings};
+use tokenfetch_engine::token::Token;
+use tokenfetch_engine::token_result::{Field, TokenResultInput};
+use tokenfetch_engine::Config;
+use wasm_bindgen::JsValue;
+
+use crate::error::OptionsError;
+use crate::web::host::page_href;
+use crate::web::http::{origin_of, resolve};
+use crate::web::source::{AnswerFuture, Source, SourceError};
+
+/// What a token callback answers.
+///
+/// ```
+/// use tokenfetch::TokenResult;
+/// let plain = TokenResult::from("eyJ...");
+/// let with_lifetime = TokenResult::Token { token: "eyJ...".into(), expires_in: Some(300.0), expires_at: None };
+/// let give_up = TokenResult::GiveUp;
+/// # let _ = (plain, with_lifetime, give_up);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenResult {
+    /// A new token, with its lifetime when the provider tells it (`expires_in` in seconds from now,
+    /// `expires_at` in seconds since the epoch; with a JWT `exp` too, the earlier wins).
+    Token {
+        /// The token.
+        token: String,
+        /// Seconds from now.
+        expires_in: Option<f64>,
+        /// Seconds since the epoch.
+        expires_at: Option<f64>,
+    },
+    /// Give up this time: the caller gets the original 401 and the token is kept (`null` in JS).
+    GiveUp,
+    /// The user is signed out (the provider answered `invalid_grant`): the token is cleared and
+    /// nothing asks again until `set_token` or `refresh` (`false` in JS).
+    SignedOut,
+}
+
+impl From<String> for TokenResult {
+    fn from(token: String) -> TokenResult {
+        TokenResult::Token { token, expires_in: None, expires_at: None }
+    }
+}
+
+impl From<&str> for TokenResult {
+    fn from(token: &str) -> TokenResult {
+        TokenResult::from(token.to_owned())
+    }
+}
+
+impl From<TokenResult> for TokenResultInput {
+    fn from(result: TokenResult) -> TokenResultInput {
+        let number = |n: Option<f64>| n.map_or(Field::Absent, Field::Number);
+        match result {
+            TokenResult::Token { token, expires_in, expires_at } => TokenResultInput::Object {
+                token: [Field::Text(token), Field::Absent, Field::Absent, Field::Absent],
+                expires_in: [number(expires_in), Field::Absent],
+                expires_at: [number(expires_at), Field::Absent],
+            },
+            TokenResult::GiveUp => TokenResultInput::Nothing,
+            TokenResult::SignedOut => TokenResultInput::SignedOut,
+        }
+    }
+}
+
+/// Receives the client's events; `thrown` is what the callback threw, for `callback-error`.
+pub(crate) type Sink = Rc<dyn Fn(&Event, Option<&JsValue>)>;
+
+/// The options of a [`Client`](crate::Client): the same names, defaults and rules as the JS
+/// options object.
+///
+/// ```no_run
+/// use tokenfetch::{Client, Options, TokenResult};
+/// let client = Client::new(
+///     Options::new()
+///         .base_url("https://api.example.com/v1/")
+///         .on_token_expired(|| async { Ok(TokenResult::from(fetch_new_token().await?)) })
+///         .on_event(|event| web_sys::console::log_1(&event.name().into())),
+/// )?;
+/// # async fn fetch_new_token() -> Result<String, wasm_bindgen::JsValue> { unimplemented!() }
+/// # Ok::<(), tokenfetch::OptionsError>(())
+/// ```
+#[derive(Default, Clone)]
+pub struct Options {
+    token: Option<String>,
+    source: Option<Source>,
+    refresh_url: Option<String>,
+    base_url: Option<String>,
+    allowed_origins: Option<Vec<String>>,
+    settings: RawSettings,
+    share_across_tabs: Option<String>,
+    on_event: Option<Sink>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token.
+        f.debug_struct("Options")
+            .field("has_token", &self.token.is_some())
+            .field("source", &self.source)
+            .field("refresh_url", &self.refresh_url)
+            .field("base_url", &self.base_url)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("settings", &self.settings)
+            .field("share_across_tabs", &self.share_across_tabs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A client's configuration, checked.
+pub(crate) struct Checked {
+    pub(crate) config: Config,
+    pub(crate) initial: Option<Token>,
+    pub(crate) source: Source,
+    pub(crate) base_url: Option<String>,
+    pub(crate) share_across_tabs: Option<String>,
+    pub(crate) on_event: Option<Sink>,
+}
+
+impl Options {
+    /// No token, no source, the defaults.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// The initial token, held in wasm memory only (`""` counts as none).
+    pub fn token(mut self, token: impl Into<String>) -> Options {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Asked for a new token when one is needed (once per refresh, single-flight). An `Err` is a
+    /// `callback-error`.
+    pub fn on_token_expired<F, Fut>(mut self, callback: F) -> Options
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = Result<TokenResult, JsValue>> + 'static,
+    {
+        self.source = Some(Source::Callback(Rc::new(move || {
+            let answer = callback();
+            Box::pin(async move { answer.await.map(TokenResultInput::from).map_err(SourceError::thrown) })
+        })));
+        self
+    }
+
+    /// The callback of the JS options object, already reduced to the engine's input.
+    pub(crate) fn on_token_expired_answer(mut self, callback: Rc<dyn Fn() -> AnswerFuture>) -> Options {
+        self.source = Some(Source::Callback(callback));
+        self
+    }
+
+    /// Used when there is no callback: POSTed to with `credentials: "include"` and no
+    /// `Authorization`; the token is read from its JSON body (same shapes as a `TokenResult`).
+    pub fn refresh_url(mut self, url: impl Into<String>) -> Options {
+        self.refresh_url = Some(url.into());
+        self
+    }
+
+    /// Relative request URLs resolve against it (default: the page URL).
+    pub fn base_url(mut self, url: impl Into<String>) -> Options {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Origins that get the token (default: the origin of `base_url`, else the page's).
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Options
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Refresh when `exp - now` is at most this (default 60), or half the token's lifetime when
+    /// that is shorter.
+    pub fn refresh_ahead_seconds(mut self, seconds: f64) -> Options {
+        self.settings.refresh_ahead_seconds = Some(seconds);
+        self
+    }
+
+    /// Statuses that trigger one refresh and one retry (default `[401]`).
+    pub fn refresh_on(mut self, statuses: impl IntoIterator<Item = u16>) -> Options {
+        self.settings.refresh_on = Some(statuses.into_iter().map(f64::from).collect());
+        self
+    }
+
+    pub(crate) fn refresh_on_numbers(mut self, statuses: Vec<f64>) -> Options {
+        self.settings.refresh_on = Some(statuses);
+        self
+    }
+
+    /// A refresh slower than this counts as failed (default 10000).
+    pub fn refresh_timeout_ms(mut self, ms: f64) -> Options {
+        self.settings.refresh_timeout_ms = Some(ms);
+        self
+    }
+
+    /// Whether a timer refreshes ahead of expiry with no request pending (default true).
+    pub fn auto_refresh(mut self, on: bool) -> Options {
+        self.settings.auto_refresh = Some(on);
+        self
+    }
+
+    /// The scheme of the `Authorization` header (default `"Bearer"`).
+    pub fn auth_scheme(mut self, scheme: impl Into<String>) -> Options {
+        self.settings.auth_scheme = Some(scheme.into());
+        self
+    }
+
+    /// One refresh across the tabs of this origin that use the same channel name
+    /// (`shareAcrossTabs: true` is the channel `"tokenfetch"`).
+    pub fn share_across_tabs(mut self, channel: impl Into<String>) -> Options {
+        self.share_across_tabs = Some(channel.into());
+        self
+    }
+
+    /// Observability; never receives the token.
+    pub fn on_event(mut self, sink: impl Fn(&Event) + 'static) -> Options {
+        self.on_event = Some(Rc::new(move |event, _thrown| sink(event)));
+        self
+    }
+
+    pub(crate) fn on_event_with_thrown(mut self, sink: Sink) -> Options {
+        self.on_event = Some(sink);
+        self
+    }
+
+    /// Checks everything and resolves URLs (against the page, where there is one).
+    pub(crate) fn check(self) -> Result<Checked, OptionsError> {
+        let initial = Token::from_application(self.token).map_err(|e| OptionsError::type_error(e.message()))?;
+        let settings = Settings::from_raw(self.settings).map_err(|e| OptionsError::range_error(e.message))?;
+        let page = page_href();
+        let base_url = match self.base_url {
+            None => None,
+            Some(base) => Some(resolve(&base, page.as_deref()).ok_or(OptionsError::type_error("baseUrl is not a valid URL"))?),
+        };
+        let base = base_url.clone().or(page);
+        let source = match (self.source, self.refresh_url) {
+            (Some(callback), _) => callback,
+            (None, Some(url)) => {
+                Source::Url(resolve(&url, base.as_deref()).ok_or(OptionsError::type_error("refreshUrl is not a valid URL"))?)
+            }
+            (None, None) => Source::Nothing,
+        };
+        let allowed_origins = match self.allowed_origins {
+            Some(list) => list
+                .iter()
+                .map(|entry| {
+                    origin_of(entry).filter(|origin| origin != "null").ok_or(OptionsError::type_error(
+                        "allowedOrigins holds an entry that is not an absolute http(s) URL or origin",
+                    ))
+                })
+                .collect::<Result<Vec<String>, OptionsError>>()?,
+            None => base.as_deref().and_then(origin_of).filter(|origin| origin != "null").into_iter().collect(),
+        };
+        if self.share_across_tabs.as_deref() == Some("") {
+            return Err(OptionsError::type_error("shareAcrossTabs must be a boolean or a non-empty channel name"));
+        }
+        let has_source = !matches!(source, Source::Nothing);
+        Ok(Checked {
+            config: Config { settings, has_source, allowed_origins, share_across_tabs: false },
+            initial,
+            source,
+            base_url,
+            share_across_tabs: self.share_across_tabs,
+            on_event: self.on_event,
+        })
+    }
+}

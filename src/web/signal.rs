@@ -1,0 +1,100 @@
+//! Futures resolved from Rust (a timer callback, an event listener, another task) instead of a
+//! JS promise round trip: a one-shot [`Signal`], a cancellable [`sleep`], [`first_of`] two
+//! futures, and [`unless_aborted`] for an `AbortSignal`.
+
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+/// A value set once, and the tasks waiting for it.
+#[derive(Debug)]
+pub(crate) struct Signal<T: Copy> {
+    value: Cell<Option<T>>,
+    wakers: RefCell<Vec<Waker>>,
+}
+
+impl<T: Copy> Default for Signal<T> {
+    fn default() -> Signal<T> {
+        Signal { value: Cell::new(None), wakers: RefCell::new(Vec::new()) }
+    }
+}
+
+impl<T: Copy> Signal<T> {
+    /// Sets the value (the first one wins) and wakes every waiter.
+    pub(crate) fn fire(&self, value: T) {
+        if self.value.get().is_none() {
+            self.value.set(Some(value));
+            for waker in self.wakers.take() {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Resolves with the value.
+    pub(crate) fn wait(self: &Rc<Self>) -> Wait<T> {
+        Wait(Rc::clone(self))
+    }
+}
+
+/// The future of [`Signal::wait`].
+#[derive(Debug)]
+pub(crate) struct Wait<T: Copy>(Rc<Signal<T>>);
+
+impl<T: Copy> Future for Wait<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        if let Some(value) = self.0.value.get() {
+            return Poll::Ready(value);
+        }
+        let mut wakers = self.0.wakers.borrow_mut();
+        if !wakers.iter().any(|waker| waker.will_wake(cx.waker())) {
+            wakers.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+/// Resolves after `ms`; dropping it cancels the timer.
+pub(crate) async fn sleep(ms: u32) {
+    let elapsed = Rc::new(Signal::default());
+    let fire = Rc::clone(&elapsed);
+    let _timer = Timeout::new(ms, move || fire.fire(()));
+    elapsed.wait().await;
+}
+
+/// Runs both; `Ok` with `a`'s output when it finishes first, else `Err` with `b`'s. The other one
+/// is dropped (cancelled).
+pub(crate) async fn first_of<A: Future, B: Future>(a: A, b: B) -> Result<A::Output, B::Output> {
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    poll_fn(|cx| {
+        if let Poll::Ready(value) = a.as_mut().poll(cx) {
+            return Poll::Ready(Ok(value));
+        }
+        b.as_mut().poll(cx).map(Err)
+    })
+    .await
+}
+
+/// `future`'s output, or the signal's abort reason as soon as it aborts (as `fetch` rejects).
+/// Only this caller stops waiting: the work behind `future` goes on for others.
+pub(crate) async fn unless_aborted<F: Future>(future: F, signal: &AbortSignal) -> Result<F::Output, JsValue> {
+    if signal.aborted() {
+        return Err(signal.reason());
+    }
+    let aborted = Rc::new(Signal::default());
+    let fire = Rc::clone(&aborted);
+    let listener = Closure::<dyn FnMut()>::new(move || fire.fire(()));
+    let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+    let result = first_of(future, aborted.wait()).await;
+    let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+    result.map_err(|()| signal.reason())
+}
