@@ -17,8 +17,8 @@ rm -rf pkg
 # --mode no-install: use the wasm-bindgen on PATH (install-tools.sh put the Cargo.lock version
 # there) instead of trying to download one. --no-pack: pkg/package.json, README and LICENSE
 # come from pkg-template/. --no-opt: wasm-opt runs below, from npm.
-wasm-pack --log-level warn build --release --target web --mode no-install --no-pack --no-opt \
-  --out-dir pkg --out-name tokenfetch -- --features js
+wasm-pack --log-level warn build npm --release --target web --mode no-install --no-pack --no-opt \
+  --out-dir ../pkg --out-name tokenfetch
 
 # The features rustc enables by default for wasm32-unknown-unknown (LLVM's "generic" CPU).
 # Listed explicitly: with `strip = true` the .wasm has no target_features section to detect

@@ -1,7 +1,8 @@
 //! [`Client`]: the client from Rust. The JS `AuthClient` is a thin facade over it.
 
-use std::future::Future;
-use std::rc::Rc;
+use alloc::borrow::ToOwned;
+use alloc::rc::Rc;
+use core::future::Future;
 
 use tokenfetch_engine::token::Token;
 use wasm_bindgen::prelude::*;
@@ -33,8 +34,8 @@ pub struct Client {
     shared: Rc<Shared>,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Client {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Client").field("has_token", &self.has_token()).field("expires_at", &self.expires_at()).finish()
     }
 }

@@ -4,8 +4,9 @@
 //! borrows never cross an `.await` or a call into application code (`onEvent`, the callback), so
 //! re-entering the client from them is safe.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use alloc::rc::{Rc, Weak};
+use alloc::{string::String, vec::Vec};
+use core::cell::{Cell, RefCell};
 
 use tokenfetch_engine::call::{Call, Head, Input, Step};
 use tokenfetch_engine::event::{Event, Reason, Trigger};
@@ -53,8 +54,8 @@ pub(crate) struct Shared {
     closed: Cell<bool>,
 }
 
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Shared").field("engine", &self.engine).field("source", &self.source).finish_non_exhaustive()
     }
 }

@@ -2,7 +2,7 @@
 //! installed no token. Each becomes the right JS error through one `From<…> for JsValue`, with a
 //! static message that never contains a token.
 
-use std::fmt;
+use core::fmt;
 
 use tokenfetch_engine::event::Reason;
 use tokenfetch_engine::Failure;
@@ -58,7 +58,7 @@ impl fmt::Display for OptionsError {
     }
 }
 
-impl std::error::Error for OptionsError {}
+impl core::error::Error for OptionsError {}
 
 impl From<OptionsError> for JsValue {
     fn from(error: OptionsError) -> JsValue {
@@ -100,7 +100,7 @@ impl fmt::Display for RefreshError {
     }
 }
 
-impl std::error::Error for RefreshError {}
+impl core::error::Error for RefreshError {}
 
 /// A JS `Error` named `RefreshError` whose message is the reason.
 impl From<RefreshError> for JsValue {

@@ -2,8 +2,9 @@
 //! token callback answers ([`TokenResult`]), and the checks that turn options into a client's
 //! configuration.
 
-use std::future::Future;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::{borrow::ToOwned, boxed::Box, string::String, vec::Vec};
+use core::future::Future;
 
 use tokenfetch_engine::event::Event;
 use tokenfetch_engine::options::{RawSettings, Settings};
@@ -101,8 +102,8 @@ pub struct Options {
     on_event: Option<Sink>,
 }
 
-impl std::fmt::Debug for Options {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Options {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Never the token.
         f.debug_struct("Options")
             .field("has_token", &self.token.is_some())
@@ -242,14 +243,16 @@ impl Options {
         let page = page_href();
         let base_url = match self.base_url {
             None => None,
-            Some(base) => Some(resolve(&base, page.as_deref()).ok_or(OptionsError::type_error("baseUrl is not a valid URL"))?),
+            Some(base) => {
+                Some(resolve(&base, page.as_deref()).ok_or(OptionsError::type_error("baseUrl is not a valid URL"))?)
+            }
         };
         let base = base_url.clone().or(page);
         let source = match (self.source, self.refresh_url) {
             (Some(callback), _) => callback,
-            (None, Some(url)) => {
-                Source::Url(resolve(&url, base.as_deref()).ok_or(OptionsError::type_error("refreshUrl is not a valid URL"))?)
-            }
+            (None, Some(url)) => Source::Url(
+                resolve(&url, base.as_deref()).ok_or(OptionsError::type_error("refreshUrl is not a valid URL"))?,
+            ),
             (None, None) => Source::Nothing,
         };
         let allowed_origins = match self.allowed_origins {

@@ -16,7 +16,7 @@ extern "C" {
 
 /// A sink that hands each event to `listener`; what it throws goes to `console.error`.
 pub(crate) fn sink(listener: Function) -> Sink {
-    std::rc::Rc::new(move |event: &Event, thrown: Option<&JsValue>| {
+    alloc::rc::Rc::new(move |event: &Event, thrown: Option<&JsValue>| {
         if let Err(error) = listener.call1(&JsValue::UNDEFINED, &object(event, thrown)) {
             console_error("tokenfetch: onEvent threw", &error);
         }

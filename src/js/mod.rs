@@ -77,12 +77,15 @@ impl AuthClient {
         init: Option<AuthRequestInit>,
     ) -> Promise {
         if input.is_undefined() {
-            return Promise::reject(&js_sys::TypeError::new("AuthClient.fetch: 1 argument required, but only 0 present").into());
+            return Promise::reject(
+                &js_sys::TypeError::new("AuthClient.fetch: 1 argument required, but only 0 present").into(),
+            );
         }
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
         let opted_out = get(&init, "auth") == JsValue::FALSE;
         // As `fetch`: a missing `init` is no options, anything else is handed to `new Request`.
-        let request_init: RequestInit = if init.is_undefined() || init.is_null() { RequestInit::new() } else { init.unchecked_into() };
+        let request_init: RequestInit =
+            if init.is_undefined() || init.is_null() { RequestInit::new() } else { init.unchecked_into() };
         // Built now, as `fetch` does; what fails here rejects at once.
         match self.0.prepare(&input, &request_init, opted_out) {
             Err(error) => Promise::reject(&error),
@@ -100,12 +103,16 @@ impl AuthClient {
     /// client.setToken(loginResponse.accessToken);
     /// ```
     #[wasm_bindgen(js_name = setToken)]
-    pub fn set_token(&self, #[wasm_bindgen(unchecked_param_type = "string | null")] token: JsValue) -> Result<(), JsValue> {
+    pub fn set_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | null")] token: JsValue,
+    ) -> Result<(), JsValue> {
         if token.is_null() || token.is_undefined() {
             self.0.clear();
             return Ok(());
         }
-        let text = token.as_string().ok_or_else(|| js_sys::TypeError::new("setToken: token must be a string or null"))?;
+        let text =
+            token.as_string().ok_or_else(|| js_sys::TypeError::new("setToken: token must be a string or null"))?;
         Ok(self.0.set_token(Some(&text))?)
     }
 

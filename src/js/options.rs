@@ -1,7 +1,8 @@
 //! Reads the JS options object once, at construction, onto [`Options`]: each option's type
 //! checked with a `TypeError` that names it (ranges are the engine's, URLs the browser's).
 
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::{boxed::Box, string::String, vec::Vec};
 
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
@@ -43,7 +44,11 @@ fn list<T>(
     if !Array::is_array(&value) {
         return Err(OptionsError::type_error(message));
     }
-    Array::from(&value).iter().map(|v| item(v).ok_or(OptionsError::type_error(message))).collect::<Result<_, _>>().map(Some)
+    Array::from(&value)
+        .iter()
+        .map(|v| item(v).ok_or(OptionsError::type_error(message)))
+        .collect::<Result<_, _>>()
+        .map(Some)
 }
 
 /// The options of `new AuthClient(options)` as [`Options`].
@@ -64,7 +69,9 @@ pub(crate) fn read(options: &JsValue) -> Result<Options, OptionsError> {
     if let Some(url) = string(options, "baseUrl", "baseUrl must be a string")? {
         read = read.base_url(url);
     }
-    if let Some(origins) = list(options, "allowedOrigins", "allowedOrigins must be an array of strings", |v| v.as_string())? {
+    if let Some(origins) =
+        list(options, "allowedOrigins", "allowedOrigins must be an array of strings", |v| v.as_string())?
+    {
         read = read.allowed_origins(origins);
     }
     if let Some(seconds) = number(options, "refreshAheadSeconds", "refreshAheadSeconds must be a number")? {

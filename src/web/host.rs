@@ -1,8 +1,10 @@
 //! What the host (a browser window, a worker, Node) offers, read without assuming any of it:
 //! the clock, randomness, the page's URL, properties of JS values, and JS's number parser.
 
-use js_sys::Reflect;
+use alloc::string::String;
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Milliseconds since the epoch.
 pub(crate) fn now() -> f64 {
@@ -47,4 +49,34 @@ pub(crate) fn page_visible() -> bool {
 pub(crate) fn parse_number(literal: &str) -> Option<f64> {
     let value = js_sys::Number::parse_float(literal);
     (!value.is_nan()).then_some(value)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// A `setTimeout` that is cleared when dropped.
+#[derive(Debug)]
+pub(crate) struct Timeout {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    /// Calls `callback` once after `ms`.
+    pub(crate) fn new(ms: u32, callback: impl FnOnce() + 'static) -> Timeout {
+        let callback = Closure::once(callback);
+        let id = set_timeout(callback.as_ref().unchecked_ref(), f64::from(ms));
+        Timeout { id, _callback: callback }
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
 }

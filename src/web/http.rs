@@ -2,6 +2,7 @@
 //! against a base URL), sending it through the global `fetch`, and reading what the engine needs
 //! of a response.
 
+use alloc::string::String;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -2,13 +2,14 @@
 //! JS promise round trip: a one-shot [`Signal`], a cancellable [`sleep`], [`first_of`] two
 //! futures, and [`unless_aborted`] for an `AbortSignal`.
 
-use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use core::future::{poll_fn, Future};
+use core::pin::{pin, Pin};
+use core::task::{Context, Poll, Waker};
 
-use gloo_timers::callback::Timeout;
+use crate::web::host::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;

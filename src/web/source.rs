@@ -1,9 +1,10 @@
 //! Where new tokens come from: the application's callback or a POST to `refreshUrl`, bounded by
 //! `refreshTimeoutMs`, and how a JS value becomes the engine's [`TokenResultInput`].
 
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::{boxed::Box, string::String};
+use core::future::Future;
+use core::pin::Pin;
 
 use js_sys::Array;
 use tokenfetch_engine::event::Reason;
@@ -61,8 +62,8 @@ pub(crate) enum Source {
     Nothing,
 }
 
-impl std::fmt::Debug for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Source {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             Source::Callback(_) => "Source::Callback",
             Source::Url(_) => "Source::Url",
@@ -109,7 +110,8 @@ async fn post(url: &str, controller: Option<&AbortController>) -> Answer {
     }
     let text = response.text().map_err(|_| SourceError::from(Reason::NetworkError))?;
     let text = JsFuture::from(text).await.map_err(|_| SourceError::from(Reason::NetworkError))?;
-    let body = js_sys::JSON::parse(&text.as_string().unwrap_or_default()).map_err(|_| SourceError::from(Reason::InvalidJson))?;
+    let body = js_sys::JSON::parse(&text.as_string().unwrap_or_default())
+        .map_err(|_| SourceError::from(Reason::InvalidJson))?;
     Ok(token_result_input(&body))
 }
 

@@ -2,8 +2,9 @@
 //! [`Message`]s as plain objects, and the Web Lock a refresh runs under. Without either API the
 //! channel does not open and the client works as if the option were off.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::string::String;
+use core::cell::RefCell;
 
 use js_sys::{Function, Object, Promise};
 use tokenfetch_engine::tabs::{Message, Shared, TabId};
@@ -24,8 +25,8 @@ pub(crate) struct Channel {
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
 
-impl std::fmt::Debug for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Channel").field("name", &self.name).finish()
     }
 }
@@ -140,12 +141,16 @@ fn encode(message: &Message) -> JsValue {
 fn decode(data: &JsValue) -> Option<Message> {
     let id = |key: &str| -> Option<TabId> {
         let value = get(data, key).as_f64()?;
-        (value >= 0.0 && value < 9_007_199_254_740_992.0 && value == (value as u64) as f64).then_some(value as u64)
+        ((0.0..9_007_199_254_740_992.0).contains(&value) && value == (value as u64) as f64).then_some(value as u64)
     };
     let seq = || get(data, "seq").as_f64().filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX)).map(|n| n as u32);
     let shared = || -> Option<Shared> {
         let token = Token::parse(get(data, "token").as_string()?).ok()?;
-        Some(Shared { token, expires_at_ms: get(data, "expiresAt").as_f64(), issued_at_ms: get(data, "issuedAt").as_f64() })
+        Some(Shared {
+            token,
+            expires_at_ms: get(data, "expiresAt").as_f64(),
+            issued_at_ms: get(data, "issuedAt").as_f64(),
+        })
     };
     let from = id("from")?;
     Some(match get(data, "kind").as_string()?.as_str() {

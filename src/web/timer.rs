@@ -2,10 +2,11 @@
 //! [`timeout`](tokenfetch_engine::Engine::timeout)), and the page events after which timers may
 //! have been throttled or the machine may have slept (`visibilitychange`, `pageshow`, `online`).
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 
-use gloo_timers::callback::Timeout;
+use crate::web::host::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::EventTarget;
@@ -24,9 +25,12 @@ impl Timer {
     }
 }
 
+/// An event listener: where, for which event, and the closure to remove.
+type Listener = (EventTarget, &'static str, Closure<dyn FnMut()>);
+
 /// Listeners for the page coming back; removed by [`WakeUps::stop`].
 #[derive(Debug, Default)]
-pub(crate) struct WakeUps(RefCell<Vec<(EventTarget, &'static str, Closure<dyn FnMut()>)>>);
+pub(crate) struct WakeUps(RefCell<Vec<Listener>>);
 
 impl WakeUps {
     /// Calls `on_wake` whenever the page is shown, restored from the back/forward cache, or back
@@ -34,7 +38,9 @@ impl WakeUps {
     pub(crate) fn listen(on_wake: Rc<dyn Fn()>) -> WakeUps {
         let global = global();
         let mut listeners = Vec::new();
-        for (target, event) in [(get(&global, "document"), "visibilitychange"), (global.clone(), "pageshow"), (global, "online")] {
+        for (target, event) in
+            [(get(&global, "document"), "visibilitychange"), (global.clone(), "pageshow"), (global, "online")]
+        {
             let Ok(target) = target.dyn_into::<EventTarget>() else { continue };
             let on_wake = Rc::clone(&on_wake);
             let closure = Closure::<dyn FnMut()>::new(move || {
