@@ -256,14 +256,20 @@ impl Options {
             (None, None) => Source::Nothing,
         };
         let allowed_origins = match self.allowed_origins {
-            Some(list) => list
-                .iter()
-                .map(|entry| {
-                    origin_of(entry).filter(|origin| origin != "null").ok_or(OptionsError::type_error(
-                        "allowedOrigins holds an entry that is not an absolute http(s) URL or origin",
-                    ))
-                })
-                .collect::<Result<Vec<String>, OptionsError>>()?,
+            Some(list) => {
+                let mut origins = Vec::with_capacity(list.len());
+                for entry in &list {
+                    match origin_of(entry) {
+                        Some(origin) if origin != "null" => origins.push(origin),
+                        _ => {
+                            return Err(OptionsError::type_error(
+                                "allowedOrigins holds an entry that is not an absolute http(s) URL or origin",
+                            ))
+                        }
+                    }
+                }
+                origins
+            }
             None => base.as_deref().and_then(origin_of).filter(|origin| origin != "null").into_iter().collect(),
         };
         if self.share_across_tabs.as_deref() == Some("") {

@@ -36,16 +36,22 @@ pub fn read_times(token: &str, parse_number: ParseNumber) -> JwtTimes {
 }
 
 fn read(token: &str, parse_number: ParseNumber) -> Option<JwtTimes> {
-    let mut parts = token.splitn(4, '.');
-    let (header, claims, signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let header = decode_url_unpadded(header.as_bytes())?;
-    let claims = decode_url_unpadded(claims.as_bytes())?;
-    decode_url_unpadded(signature.as_bytes())?;
+    let [header, claims, signature] = three_segments(token.as_bytes())?;
+    let header = decode_url_unpadded(header)?;
+    let claims = decode_url_unpadded(claims)?;
+    decode_url_unpadded(signature)?;
     header_is_readable(&header, parse_number).then_some(())?;
     claim_times(&claims, parse_number)
+}
+
+/// `header.claims.signature`: exactly two dots.
+fn three_segments(token: &[u8]) -> Option<[&[u8]; 3]> {
+    let mut dots = token.iter().enumerate().filter(|(_, &b)| b == b'.').map(|(i, _)| i);
+    let (first, second) = (dots.next()?, dots.next()?);
+    if dots.next().is_some() {
+        return None;
+    }
+    Some([token.get(..first)?, token.get(first + 1..second)?, token.get(second + 1..)?])
 }
 
 /// Each field jwt-compact knows may appear once; `alg` must be there.

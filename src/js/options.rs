@@ -44,11 +44,11 @@ fn list<T>(
     if !Array::is_array(&value) {
         return Err(OptionsError::type_error(message));
     }
-    Array::from(&value)
-        .iter()
-        .map(|v| item(v).ok_or(OptionsError::type_error(message)))
-        .collect::<Result<_, _>>()
-        .map(Some)
+    let mut items = Vec::new();
+    for value in Array::from(&value).iter() {
+        items.push(item(value).ok_or(OptionsError::type_error(message))?);
+    }
+    Ok(Some(items))
 }
 
 /// The options of `new AuthClient(options)` as [`Options`].

@@ -29,7 +29,7 @@ pub(crate) fn set(object: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
-/// The global object (`globalThis`).
+/// The global object (`globalThis`). js-sys's lookup, which its futures use anyway.
 pub(crate) fn global() -> JsValue {
     js_sys::global().into()
 }
