@@ -114,8 +114,8 @@ impl Api {
         let state = Rc::new(RefCell::new(AuthState::default()));
         let endpoint = resolve(&config.base_url, &config.token_endpoint);
         let for_callback = Rc::clone(&state);
-        let options = Options::new()
-            .on_token_expired(move || request_token(endpoint.clone(), Rc::clone(&for_callback)));
+        let options =
+            Options::new().on_token_expired(move || request_token(endpoint.clone(), Rc::clone(&for_callback)));
         Api::build(config, options, state)
     }
 
