@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # npm run build: builds the npm package into pkg/.
-#   1. wasm-pack (release, --target web) compiles the crate and runs wasm-bindgen;
+#   1. cargo builds the crate for wasm32-unknown-unknown (release profile) and wasm-bindgen
+#      (the Cargo.lock version, installed by scripts/install-tools.sh) writes the --target web
+#      glue: the two steps `wasm-pack build --target web --no-pack --no-opt` runs, without
+#      wasm-pack's check of crates.io for a newer wasm-pack (it warns "failed to get wasm-pack
+#      version" wherever crates.io's API is unreachable, and has no switch to turn it off);
 #   2. wasm-opt -O2 -Oz --converge (the npm `binaryen` package) shrinks the .wasm in place;
 #   3. scripts/merge-pkg.mjs lays pkg-template/ over it and writes pkg/package.json.
 # Set TF_SKIP_INSTALL=1 to skip scripts/install-tools.sh (the other scripts do, having run it).
@@ -14,11 +18,10 @@ if [[ "${TF_SKIP_INSTALL:-}" != 1 ]]; then
 fi
 
 rm -rf pkg
-# --mode no-install: use the wasm-bindgen on PATH (install-tools.sh put the Cargo.lock version
-# there) instead of trying to download one. --no-pack: pkg/package.json, README and LICENSE
-# come from pkg-template/. --no-opt: wasm-opt runs below, from npm.
-wasm-pack --log-level warn build --release --target web --mode no-install --no-pack --no-opt \
-  --out-dir pkg --out-name tokenfetch
+cargo build --lib --release --target wasm32-unknown-unknown -p tokenfetch
+# --typescript: tokenfetch.d.ts. pkg/package.json, README and LICENSE come from pkg-template/.
+wasm-bindgen "$(target_dir)/wasm32-unknown-unknown/release/tokenfetch.wasm" \
+  --target web --typescript --out-dir pkg --out-name tokenfetch
 
 # The features rustc enables by default for wasm32-unknown-unknown (LLVM's "generic" CPU).
 # Listed explicitly: with `strip = true` the .wasm has no target_features section to detect

@@ -89,3 +89,19 @@ assemble_site() {
   cp -R "$ROOT/www/react/dist" "$site/react"
   cp -R "$ROOT/pkg" "$site/pkg"
 }
+
+# WebKitGTK's MiniBrowser, which Debian keeps out of PATH (MINIBROWSER overrides); prints
+# nothing when it is not installed.
+webkit_minibrowser() {
+  if [[ -n "${MINIBROWSER:-}" ]]; then
+    printf '%s\n' "$MINIBROWSER"
+    return
+  fi
+  local f
+  for f in /usr/lib/*/webkit2gtk-4.1/MiniBrowser /usr/libexec/webkit2gtk-4.1/MiniBrowser; do
+    if [[ -x "$f" ]]; then
+      printf '%s\n' "$f"
+      return
+    fi
+  done
+}

@@ -39,12 +39,9 @@ if [[ ! -f Cargo.lock ]]; then
   say "no Cargo.lock yet: generating it"
   cargo generate-lockfile --quiet
 fi
-wb_version="$(awk '
-  /^\[\[package\]\]/ { name = "" }
-  /^name = /         { name = $3 }
-  /^version = / && name == "\"wasm-bindgen\"" { gsub(/"/, "", $3); print $3; exit }
-' Cargo.lock)"
-[[ -n "$wb_version" ]] || die "wasm-bindgen is not in Cargo.lock"
+# cargo's own package id, e.g. registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@0.2.130
+wb_id="$(cargo pkgid --quiet wasm-bindgen)" || die "cargo pkgid found no single wasm-bindgen in Cargo.lock"
+wb_version="${wb_id##*[@#]}"
 have_wb="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
 have_runner="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)"
 if [[ "$have_wb" == "$wb_version" && "$have_runner" == "$wb_version" ]]; then
@@ -72,16 +69,21 @@ if ((browsers)); then
     cargo install --quiet geckodriver
   fi
 
+  # Debian's Chromium, ChromeDriver and Firefox ESR; WebKitGTK (Safari's engine) with its
+  # WebDriver and MiniBrowser, and Xvfb for MiniBrowser to draw into.
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+  [[ -x "$(webkit_minibrowser)" ]] || missing+=(libwebkit2gtk-4.1-0)
+  command -v Xvfb >/dev/null || missing+=(xvfb)
   if ((${#missing[@]} == 0)); then
-    say "found chromium, chromedriver and firefox"
+    say "found chromium, chromedriver, firefox, WebKitWebDriver, MiniBrowser and Xvfb"
   else
     apt_cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"
     command -v apt-get >/dev/null ||
-      die "missing ${missing[*]} and there is no apt-get: install Chromium, ChromeDriver and Firefox by hand"
+      die "missing ${missing[*]} and there is no apt-get: install Chromium, ChromeDriver, Firefox, WebKitGTK's WebKitWebDriver and MiniBrowser, and Xvfb by hand"
     if ((EUID != 0)); then
       die "missing ${missing[*]}; run this as root, then run this script again:
     $apt_cmd"
