@@ -53,6 +53,8 @@ else
 fi
 
 # --- wasm-pack --------------------------------------------------------------------------------
+# Not used by npm run build or npm test (they call cargo and wasm-bindgen directly), but it is
+# how wasm-bindgen crates are usually tested by hand: `wasm-pack test --headless --chrome`.
 if command -v wasm-pack >/dev/null; then
   say "found $(wasm-pack --version)"
 else
@@ -81,16 +83,7 @@ if ((browsers)); then
   if ((${#missing[@]} == 0)); then
     say "found chromium, chromedriver, firefox, WebKitWebDriver, MiniBrowser and Xvfb"
   else
-    apt_cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"
-    command -v apt-get >/dev/null ||
-      die "missing ${missing[*]} and there is no apt-get: install Chromium, ChromeDriver, Firefox, WebKitGTK's WebKitWebDriver and MiniBrowser, and Xvfb by hand"
-    if ((EUID != 0)); then
-      die "missing ${missing[*]}; run this as root, then run this script again:
-    $apt_cmd"
-    fi
-    say "installing ${missing[*]} with apt-get"
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null
+    apt_install "${missing[@]}"
   fi
 fi
 
@@ -99,13 +92,4 @@ command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 ((node_major >= 20)) || die "Node.js $(node --version) is too old: 20 or newer is needed"
 
-stamp=node_modules/.package-lock.json # npm rewrites it after every install
-if [[ -f "$stamp" && "$stamp" -nt package.json && (! -f package-lock.json || "$stamp" -nt package-lock.json) ]]; then
-  say "found node_modules (up to date with package-lock.json)"
-elif [[ -f package-lock.json ]]; then
-  say "installing npm devDependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error </dev/null
-else
-  say "installing npm devDependencies (npm install)"
-  npm install --no-audit --no-fund --loglevel=error </dev/null
-fi
+npm_deps "$ROOT"
