@@ -49,13 +49,15 @@ trap stop_xvfb EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A private X server; -displayfd makes Xvfb pick a free display and write its number when ready.
+# A private X server; -displayfd makes Xvfb pick a free display and write its number when ready;
+# -noreset keeps it from resetting when one test binary's MiniBrowser leaves while the next one
+# connects (that MiniBrowser would fail with "cannot open display").
 start_xvfb() {
   command -v Xvfb >/dev/null || die "Xvfb not found: run scripts/install-tools.sh (apt xvfb)"
   local ready log i
   ready="$(mktemp)"
   log="$(mktemp)"
-  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$ready" 2>"$log" &
+  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp -noreset 3>"$ready" 2>"$log" &
   xvfb_pid=$!
   for ((i = 0; i < 100; i++)); do
     [[ -s "$ready" ]] && break

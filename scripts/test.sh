@@ -36,7 +36,9 @@ server_bin=""
 
 step_install() { bash scripts/install-tools.sh; }
 
-step_fmt() { cargo fmt --all --check; }
+step_fmt() {
+  cargo fmt --all --check -- --color never || die "the code above is not formatted: run cargo fmt --all"
+}
 
 # Every native test: libraries, binaries, examples, doc tests and the integration tests that are
 # not tests/browser_*.rs (those are wasm-only; natively they would print "running 0 tests").

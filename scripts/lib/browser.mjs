@@ -209,7 +209,7 @@ class WebKitBrowser {
       await session.setTimeouts({ script: 60_000, pageLoad: 60_000 });
     } catch (err) {
       await driver.stop();
-      throw new Error(`${err.message}\nWebKitWebDriver's log:\n${driver.log()}`);
+      throw new Error(`${err.message}\n${this.xvfb.state()}; WebKitWebDriver's log:\n${driver.log()}`);
     }
     const context = new WebKitContext(driver, session, viewport, () => this.contexts.delete(context));
     this.contexts.add(context);

@@ -153,8 +153,10 @@ function track(child) {
 /** A private X server for MiniBrowser to draw into; resolves once it accepts clients. */
 export async function startXvfb() {
   // -displayfd: Xvfb picks a free display itself and writes its number once it is ready.
+  // -noreset: by default Xvfb resets when its last client leaves, and a MiniBrowser that
+  // connects during the reset dies with "cannot open display" (seen between two contexts).
   const child = track(
-    spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"], {
+    spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset"], {
       stdio: ["ignore", "ignore", "pipe", "pipe"],
     }),
   );
@@ -170,7 +172,11 @@ export async function startXvfb() {
     child.on("exit", (code) => reject(new Error(`Xvfb exited (${code}) before it was ready:\n${log}`)));
     setTimeout(() => reject(new Error(`Xvfb was not ready within 10 s:\n${log}`)), 10_000).unref();
   });
-  return { display, stop: () => stopChild(child) };
+  const state = () =>
+    child.exitCode === null && child.signalCode === null
+      ? `Xvfb ${display} is running`
+      : `Xvfb ${display} has exited (${child.signalCode ?? child.exitCode})${log ? `:\n${log}` : ""}`;
+  return { display, state, stop: () => stopChild(child) };
 }
 
 async function stopChild(child) {
