@@ -43,8 +43,9 @@ step_fmt() {
 # Every native test: libraries, binaries, examples, doc tests and the integration tests that are
 # not tests/browser_*.rs (those are wasm-only; natively they would print "running 0 tests").
 step_cargo_test() {
-  local args=(--workspace --lib --bins --examples) name
-  for name in $(native_integration_tests); do args+=(--test "$name"); done
+  local args=(--workspace --lib --bins --examples) names name
+  names="$(native_integration_tests)"
+  for name in $names; do args+=(--test "$name"); done
   cargo test "${args[@]}"
   cargo test --workspace --doc
 }
