@@ -50,8 +50,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # A private X server; -displayfd makes Xvfb pick a free display and write its number when ready;
-# -noreset keeps it from resetting when one test binary's MiniBrowser leaves while the next one
-# connects (that MiniBrowser would fail with "cannot open display").
+# -noreset keeps it from resetting each time one test binary's MiniBrowser leaves (a MiniBrowser
+# connecting during a reset may fail with "cannot open display"; see scripts/lib/webdriver.mjs).
 start_xvfb() {
   command -v Xvfb >/dev/null || die "Xvfb not found: run scripts/install-tools.sh (apt xvfb)"
   local ready log i

@@ -153,8 +153,9 @@ function track(child) {
 /** A private X server for MiniBrowser to draw into; resolves once it accepts clients. */
 export async function startXvfb() {
   // -displayfd: Xvfb picks a free display itself and writes its number once it is ready.
-  // -noreset: by default Xvfb resets when its last client leaves, and a MiniBrowser that
-  // connects during the reset dies with "cannot open display" (seen between two contexts).
+  // -noreset: by default Xvfb resets whenever its last client leaves, which happens between two
+  // contexts. Once (not reproduced since) the second context's MiniBrowser failed with "cannot
+  // open display"; a reset at that moment is the likely cause, and nothing here needs resets.
   const child = track(
     spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset"], {
       stdio: ["ignore", "ignore", "pipe", "pipe"],
