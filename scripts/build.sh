@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # npm run build: builds the npm package into pkg/.
-#   1. wasm-pack (release, --target web) compiles the crate and runs wasm-bindgen;
+#   1. cargo builds npm/ for wasm32-unknown-unknown (release profile) and wasm-bindgen
+#      (the Cargo.lock version, installed by scripts/install-tools.sh) writes the --target web
+#      glue: the two steps `wasm-pack build --target web --no-pack --no-opt` runs, without
+#      wasm-pack's check of crates.io for a newer wasm-pack (it warns "failed to get wasm-pack
+#      version" wherever crates.io's API is unreachable, and has no switch to turn it off);
 #   2. wasm-opt -O2 -Oz --converge (the npm `binaryen` package) shrinks the .wasm in place;
-#   3. scripts/merge-pkg.mjs lays pkg-template/ over it and writes pkg/package.json.
+#   3. scripts/merge-pkg.mjs lays pkg-template/ over it and writes pkg/package.json;
+#   4. esbuild minifies the JS a plain page downloads, and the gzip total is printed.
 # Set TF_SKIP_INSTALL=1 to skip scripts/install-tools.sh (the other scripts do, having run it).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -14,11 +19,12 @@ if [[ "${TF_SKIP_INSTALL:-}" != 1 ]]; then
 fi
 
 rm -rf pkg
-# --mode no-install: use the wasm-bindgen on PATH (install-tools.sh put the Cargo.lock version
-# there) instead of trying to download one. --no-pack: pkg/package.json, README and LICENSE
-# come from pkg-template/. --no-opt: wasm-opt runs below, from npm.
-wasm-pack --log-level warn build npm --release --target web --mode no-install --no-pack --no-opt \
-  --out-dir ../pkg --out-name tokenfetch
+# The package's wasm module is the npm/ crate (the library with the `js` feature, a small
+# allocator and a trapping panic handler: see npm/src/lib.rs).
+cargo build --lib --release --target wasm32-unknown-unknown -p tokenfetch-npm
+# --typescript: tokenfetch.d.ts. pkg/package.json, README and LICENSE come from pkg-template/.
+wasm-bindgen "$(target_dir)/wasm32-unknown-unknown/release/tokenfetch_npm.wasm" \
+  --target web --typescript --out-dir pkg --out-name tokenfetch
 
 # The features rustc enables by default for wasm32-unknown-unknown (LLVM's "generic" CPU).
 # Listed explicitly: with `strip = true` the .wasm has no target_features section to detect
