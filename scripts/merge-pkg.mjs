@@ -51,7 +51,18 @@ rmSync(join(pkg, ".gitignore"), { force: true });
 // --target web, and the package's `./tokenfetch_bg.wasm` export is the file's URL, not them.
 rmSync(join(pkg, "tokenfetch_bg.wasm.d.ts"), { force: true });
 
-const required = ["index.js", "index.d.ts", "tokenfetch.js", "tokenfetch_bg.wasm", "tokenfetch.d.ts", "README.md", "LICENSE"];
+const required = [
+  "index.js",
+  "index.d.ts",
+  "node.js",
+  "react.js",
+  "react.d.ts",
+  "tokenfetch.js",
+  "tokenfetch_bg.wasm",
+  "tokenfetch.d.ts",
+  "README.md",
+  "LICENSE",
+];
 for (const name of required) {
   if (!existsSync(join(pkg, name))) fail(`pkg/${name} is missing`);
 }

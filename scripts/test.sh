@@ -7,6 +7,7 @@
 #   TF_SMOKE_PORT       devserver port for the package smoke test (default 8797; +1 too)
 #   TF_TABS_PORT        devserver port for the cross-tab test (default 8940; +1 too)
 #   TF_E2E_PORT         devserver port for the demo pages' end-to-end test (default 8900; +1 too)
+#   TF_NODE_PORT        devserver port for tests/node (default 9200; +1 too)
 #   CHROMEDRIVER, GECKODRIVER, WEBKITWEBDRIVER   WebDriver servers (default /usr/bin/chromedriver,
 #                               geckodriver and WebKitWebDriver on PATH)
 #   WASM_BINDGEN_TEST_TIMEOUT   seconds per browser test binary (default 300)
@@ -84,6 +85,22 @@ step_chrome() { bash scripts/browser-tests.sh . chrome --test '*'; }
 step_firefox() { bash scripts/browser-tests.sh . firefox --test '*'; }
 step_webkit() { bash scripts/browser-tests.sh . webkit --test '*'; }
 
+# examples/rust-app: tokenfetch as a Rust library (default features, no JS class) in a downstream
+# crate of its own, against the same devserver.
+step_rust_app_chrome() { bash scripts/browser-tests.sh examples/rust-app chrome --test '*'; }
+step_rust_app_firefox() { bash scripts/browser-tests.sh examples/rust-app firefox --test '*'; }
+
+# tests/node: the built package in Node as an app's unit tests meet it (Vitest), server-side
+# rendering, and tokenfetch/react with React Testing Library.
+step_node() {
+  local p node_port="${TF_NODE_PORT:-9200}"
+  for p in "$node_port" "$((node_port + 1))"; do
+    if port_in_use "$p"; then die "something already listens on 127.0.0.1:$p; pick free ports with TF_NODE_PORT=N"; fi
+  done
+  npm_deps "$ROOT/tests/node"
+  (cd tests/node && TF_DEVSERVER="$server_bin" TF_NODE_PORT="$node_port" node_modules/.bin/vitest run </dev/null)
+}
+
 step_build() { TF_SKIP_INSTALL=1 bash scripts/build.sh; }
 
 step_tabs() { node tests/tabs/tabs.e2e.mjs --server "$server_bin" --engine chromium; }
@@ -131,11 +148,14 @@ steps=(
   "browser tests in Chromium:step_chrome"
   "browser tests in Firefox:step_firefox"
   "browser tests in WebKit:step_webkit"
+  "Rust app example in Chromium:step_rust_app_chrome"
+  "Rust app example in Firefox:step_rust_app_firefox"
   "npm run build:step_build"
   "package smoke test (Chromium):step_smoke"
   "shareAcrossTabs in 4 Chromium tabs:step_tabs"
   "shareAcrossTabs in 4 WebKit windows:step_tabs_webkit"
   "TypeScript checks (examples/ts):step_typescript"
+  "Node: unit tests, SSR, React Testing Library (tests/node):step_node"
   "React demo (vite build):step_react"
   "demo pages end to end (Chromium):step_e2e"
   "demo pages end to end (WebKit):step_e2e_webkit"
