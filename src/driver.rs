@@ -13,10 +13,9 @@ use tokenfetch_engine::event::{Event, Reason, Trigger};
 use tokenfetch_engine::{Begin, Engine, Outcome, Output, RefreshId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Request, RequestInit, Response};
 
 use crate::options::{Checked, Sink};
-use crate::web::host::{now, page_href, parse_number, random_seed};
+use crate::web::host::{get, invoke, now, page_href, parse_number, random_seed};
 use crate::web::http::{discard, head, new_request, origin_of, send, ResponseHead};
 use crate::web::signal::{first_of, sleep, unless_aborted, Signal};
 use crate::web::source::Source;
@@ -30,7 +29,7 @@ const ACK_TIMEOUT_MS: u32 = 300;
 /// A request built and checked, ready to go.
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    request: Request,
+    request: JsValue,
     /// Gets the token and the refresh handling.
     authorize: bool,
 }
@@ -239,15 +238,17 @@ impl Shared {
 
     /// Builds the request now, as `fetch` does (a `Request` input's body is used, `Headers` are
     /// read, an aborted signal rejects at once), and decides whether it gets the token.
-    pub(crate) fn prepare(&self, input: &JsValue, init: &RequestInit, opted_out: bool) -> Result<Prepared, JsValue> {
+    pub(crate) fn prepare(&self, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Prepared, JsValue> {
         let base = self.base_url.clone().or_else(page_href);
         let request = new_request(input, init, base.as_deref())?;
-        let signal = request.signal();
-        if signal.aborted() {
-            return Err(signal.reason());
+        let signal = get(&request, "signal");
+        if get(&signal, "aborted").as_bool() == Some(true) {
+            return Err(get(&signal, "reason"));
         }
-        let own_authorization = request.headers().has("Authorization").unwrap_or(false);
-        let origin = origin_of(&request.url()).unwrap_or_default();
+        let authorization = JsValue::from_str("Authorization");
+        let own_authorization =
+            invoke(&get(&request, "headers"), "has", &authorization, &JsValue::UNDEFINED)?.as_bool() == Some(true);
+        let origin = get(&request, "url").as_string().and_then(|url| origin_of(&url)).unwrap_or_default();
         let authorize = self.read(|engine| engine.authorizes(&origin, opted_out, own_authorization));
         Ok(Prepared { request, authorize })
     }
@@ -255,14 +256,14 @@ impl Shared {
     /// Sends a prepared request: untouched when it does not get the token, else step by step as
     /// the engine's [`Call`] says (at most one refresh and one retry), each send a fresh copy so
     /// every kind of body replays.
-    pub(crate) async fn send(self: Rc<Self>, prepared: Prepared) -> Result<Response, JsValue> {
+    pub(crate) async fn send(self: Rc<Self>, prepared: Prepared) -> Result<JsValue, JsValue> {
         let Prepared { request: pristine, authorize } = prepared;
         if !authorize {
             return send(&pristine).await;
         }
-        let signal = pristine.signal();
+        let signal = get(&pristine, "signal");
         let mut call = Call::default();
-        let mut last: Option<Response> = None;
+        let mut last: Option<JsValue> = None;
         let mut seen = ResponseHead::default();
         let mut settled = false;
         loop {
@@ -283,9 +284,11 @@ impl Shared {
                     if let Some(previous) = last.take() {
                         discard(&previous);
                     }
-                    let request = pristine.clone()?;
+                    let none = JsValue::UNDEFINED;
+                    let request = invoke(&pristine, "clone", &none, &none)?;
                     if let Some(value) = self.read(Engine::authorization) {
-                        request.headers().set("Authorization", &value)?;
+                        let value = JsValue::from_str(&value);
+                        invoke(&get(&request, "headers"), "set", &JsValue::from_str("Authorization"), &value)?;
                     }
                     let response = send(&request).await?;
                     seen = head(&response);

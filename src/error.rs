@@ -8,6 +8,8 @@ use tokenfetch_engine::event::Reason;
 use tokenfetch_engine::Failure;
 use wasm_bindgen::JsValue;
 
+use crate::web::host::{construct, set};
+
 /// Which JS error an [`OptionsError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionsErrorKind {
@@ -62,10 +64,12 @@ impl core::error::Error for OptionsError {}
 
 impl From<OptionsError> for JsValue {
     fn from(error: OptionsError) -> JsValue {
-        match error.kind {
-            OptionsErrorKind::Type => js_sys::TypeError::new(error.message).into(),
-            OptionsErrorKind::Range => js_sys::RangeError::new(error.message).into(),
-        }
+        let class = match error.kind {
+            OptionsErrorKind::Type => "TypeError",
+            OptionsErrorKind::Range => "RangeError",
+        };
+        let message = JsValue::from_str(error.message);
+        construct(class, &message, &JsValue::UNDEFINED).unwrap_or(message)
     }
 }
 
@@ -105,8 +109,9 @@ impl core::error::Error for RefreshError {}
 /// A JS `Error` named `RefreshError` whose message is the reason.
 impl From<RefreshError> for JsValue {
     fn from(error: RefreshError) -> JsValue {
-        let js = js_sys::Error::new(error.reason.name());
-        js.set_name("RefreshError");
-        js.into()
+        let message = JsValue::from_str(error.reason.name());
+        let js = construct("Error", &message, &JsValue::UNDEFINED).unwrap_or(message);
+        set(&js, "name", &JsValue::from_str("RefreshError"));
+        js
     }
 }

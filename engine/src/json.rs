@@ -275,15 +275,19 @@ impl<'a> Scanner<'a> {
                 b'"' => return self.bytes.get(start..self.at - 1),
                 b'\\' => match self.next()? {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                    b'u' => match self.hex4()? {
-                        0xDC00..=0xDFFF => return None,
-                        0xD800..=0xDBFF => {
-                            if !(self.eat(b'\\') && self.eat(b'u') && (0xDC00..=0xDFFF).contains(&self.hex4()?)) {
-                                return None;
+                    b'u' => {
+                        // A high surrogate must be followed by a low one; a low one alone is an error.
+                        let paired = match self.hex4()? {
+                            0xDC00..=0xDFFF => false,
+                            0xD800..=0xDBFF => {
+                                self.eat(b'\\') && self.eat(b'u') && (0xDC00..=0xDFFF).contains(&self.hex4()?)
                             }
+                            _ => true,
+                        };
+                        if !paired {
+                            return None;
                         }
-                        _ => {}
-                    },
+                    }
                     _ => return None,
                 },
                 0x00..=0x1f => return None,

@@ -14,10 +14,10 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::RequestInit;
 
 use crate::client::Client;
-use crate::web::host::{get, set};
+use crate::error::OptionsError;
+use crate::web::host::{construct, get, set, static_call};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
@@ -76,19 +76,18 @@ impl AuthClient {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         init: Option<AuthRequestInit>,
     ) -> Promise {
+        let reject =
+            |error: &JsValue| static_call("Promise", "reject", error).unwrap_or_default().unchecked_into::<Promise>();
         if input.is_undefined() {
-            return Promise::reject(
-                &js_sys::TypeError::new("AuthClient.fetch: 1 argument required, but only 0 present").into(),
-            );
+            let message = JsValue::from_str("AuthClient.fetch: 1 argument required, but only 0 present");
+            return reject(&construct("TypeError", &message, &JsValue::UNDEFINED).unwrap_or(message));
         }
+        // As `fetch`: `init` goes to `new Request` as it is (`auth` is ignored there).
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        let opted_out = get(&init, "auth") == JsValue::FALSE;
-        // As `fetch`: a missing `init` is no options, anything else is handed to `new Request`.
-        let request_init: RequestInit =
-            if init.is_undefined() || init.is_null() { RequestInit::new() } else { init.unchecked_into() };
+        let opted_out = get(&init, "auth").as_bool() == Some(false);
         // Built now, as `fetch` does; what fails here rejects at once.
-        match self.0.prepare(&input, &request_init, opted_out) {
-            Err(error) => Promise::reject(&error),
+        match self.0.prepare(&input, &init, opted_out) {
+            Err(error) => reject(&error),
             Ok(prepared) => {
                 let response = self.0.send(Ok(prepared));
                 future_to_promise(async move { response.await.map(Into::into) })
@@ -111,8 +110,7 @@ impl AuthClient {
             self.0.clear();
             return Ok(());
         }
-        let text =
-            token.as_string().ok_or_else(|| js_sys::TypeError::new("setToken: token must be a string or null"))?;
+        let text = token.as_string().ok_or(OptionsError::type_error("setToken: token must be a string or null"))?;
         Ok(self.0.set_token(Some(&text))?)
     }
 

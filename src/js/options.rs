@@ -4,7 +4,7 @@
 use alloc::rc::Rc;
 use alloc::{boxed::Box, string::String, vec::Vec};
 
-use js_sys::{Array, Function};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::error::OptionsError;
 use crate::js::events;
 use crate::options::Options;
-use crate::web::host::get;
+use crate::web::host::{call, elements, get, is_array, static_call};
 use crate::web::source::{token_result_input, AnswerFuture, SourceError};
 
 /// `options[key]`, or `None` when it is `undefined` or `null`.
@@ -29,8 +29,10 @@ fn number(options: &JsValue, key: &str, message: &'static str) -> Result<Option<
     present(options, key).map(|v| v.as_f64().ok_or(OptionsError::type_error(message))).transpose()
 }
 
-fn function(options: &JsValue, key: &str, message: &'static str) -> Result<Option<Function>, OptionsError> {
-    present(options, key).map(|v| v.dyn_into::<Function>().map_err(|_| OptionsError::type_error(message))).transpose()
+fn function(options: &JsValue, key: &str, message: &'static str) -> Result<Option<JsValue>, OptionsError> {
+    present(options, key)
+        .map(|v| if v.is_function() { Ok(v) } else { Err(OptionsError::type_error(message)) })
+        .transpose()
 }
 
 /// An array whose every item `item` accepts.
@@ -41,11 +43,11 @@ fn list<T>(
     item: impl Fn(JsValue) -> Option<T>,
 ) -> Result<Option<Vec<T>>, OptionsError> {
     let Some(value) = present(options, key) else { return Ok(None) };
-    if !Array::is_array(&value) {
+    if !is_array(&value) {
         return Err(OptionsError::type_error(message));
     }
     let mut items = Vec::new();
-    for value in Array::from(&value).iter() {
+    for value in elements(&value) {
         items.push(item(value).ok_or(OptionsError::type_error(message))?);
     }
     Ok(Some(items))
@@ -53,7 +55,7 @@ fn list<T>(
 
 /// The options of `new AuthClient(options)` as [`Options`].
 pub(crate) fn read(options: &JsValue) -> Result<Options, OptionsError> {
-    if !(options.is_undefined() || options.is_null() || options.is_object()) || Array::is_array(options) {
+    if !(options.is_undefined() || options.is_null() || options.is_object()) || is_array(options) {
         return Err(OptionsError::type_error("AuthClient options must be an object"));
     }
     let mut read = Options::new();
@@ -105,12 +107,14 @@ pub(crate) fn read(options: &JsValue) -> Result<Options, OptionsError> {
 }
 
 /// Calls the application's `onTokenExpired` now; awaits what it returns when it is a thenable.
-fn ask(callback: &Function) -> AnswerFuture {
-    let returned = callback.call0(&JsValue::UNDEFINED);
+fn ask(callback: &JsValue) -> AnswerFuture {
+    let none = JsValue::UNDEFINED;
+    let returned = call(callback, &none, &none, &none);
     Box::pin(async move {
         let mut value = returned.map_err(SourceError::thrown)?;
         if get(&value, "then").is_function() {
-            value = JsFuture::from(js_sys::Promise::resolve(&value)).await.map_err(SourceError::thrown)?;
+            let promise = static_call("Promise", "resolve", &value).map_err(SourceError::thrown)?;
+            value = JsFuture::from(promise.unchecked_into::<Promise>()).await.map_err(SourceError::thrown)?;
         }
         Ok(token_result_input(&value))
     })

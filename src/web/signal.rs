@@ -9,10 +9,9 @@ use core::future::{poll_fn, Future};
 use core::pin::{pin, Pin};
 use core::task::{Context, Poll, Waker};
 
-use crate::web::host::Timeout;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::AbortSignal;
+
+use crate::web::host::{get, invoke, Timeout};
 
 /// A value set once, and the tasks waiting for it.
 #[derive(Debug)]
@@ -85,17 +84,18 @@ pub(crate) async fn first_of<A: Future, B: Future>(a: A, b: B) -> Result<A::Outp
     .await
 }
 
-/// `future`'s output, or the signal's abort reason as soon as it aborts (as `fetch` rejects).
+/// `future`'s output, or the `AbortSignal`'s reason as soon as it aborts (as `fetch` rejects).
 /// Only this caller stops waiting: the work behind `future` goes on for others.
-pub(crate) async fn unless_aborted<F: Future>(future: F, signal: &AbortSignal) -> Result<F::Output, JsValue> {
-    if signal.aborted() {
-        return Err(signal.reason());
+pub(crate) async fn unless_aborted<F: Future>(future: F, signal: &JsValue) -> Result<F::Output, JsValue> {
+    if get(signal, "aborted").as_bool() == Some(true) {
+        return Err(get(signal, "reason"));
     }
     let aborted = Rc::new(Signal::default());
     let fire = Rc::clone(&aborted);
     let listener = Closure::<dyn FnMut()>::new(move || fire.fire(()));
-    let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+    let event = JsValue::from_str("abort");
+    let _ = invoke(signal, "addEventListener", &event, listener.as_ref());
     let result = first_of(future, aborted.wait()).await;
-    let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
-    result.map_err(|()| signal.reason())
+    let _ = invoke(signal, "removeEventListener", &event, listener.as_ref());
+    result.map_err(|()| get(signal, "reason"))
 }

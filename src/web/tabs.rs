@@ -12,17 +12,16 @@ use tokenfetch_engine::token::Token;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{BroadcastChannel, MessageEvent};
 
-use crate::web::host::{get, global, set};
+use crate::web::host::{construct, get, global, invoke, set};
 use crate::web::signal::{first_of, Signal};
 
 /// One tab's end of a shared channel.
 pub(crate) struct Channel {
-    channel: BroadcastChannel,
+    channel: JsValue,
     locks: JsValue,
     name: String,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_message: Closure<dyn FnMut(JsValue)>,
 }
 
 impl core::fmt::Debug for Channel {
@@ -38,7 +37,7 @@ pub(crate) struct LockGuard(Rc<RefCell<Option<Function>>>);
 impl Drop for LockGuard {
     fn drop(&mut self) {
         if let Some(release) = self.0.take() {
-            let _ = release.call0(&JsValue::UNDEFINED);
+            let _ = crate::web::host::call(&release, &JsValue::UNDEFINED, &JsValue::UNDEFINED, &JsValue::UNDEFINED);
         }
     }
 }
@@ -53,19 +52,19 @@ impl Channel {
         }
         let mut name = String::from("tokenfetch:");
         name.push_str(channel);
-        let broadcast = BroadcastChannel::new(&name).ok()?;
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(message) = decode(&event.data()) {
+        let broadcast = construct("BroadcastChannel", &JsValue::from_str(&name), &JsValue::UNDEFINED).ok()?;
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            if let Some(message) = decode(&get(&event, "data")) {
                 on_message(message);
             }
         });
-        broadcast.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        set(&broadcast, "onmessage", on_message.as_ref());
         Some(Channel { channel: broadcast, locks, name, _on_message: on_message })
     }
 
     /// Posts `message` to the other tabs.
     pub(crate) fn post(&self, message: &Message) {
-        let _ = self.channel.post_message(&encode(message));
+        let _ = invoke(&self.channel, "postMessage", &encode(message), &JsValue::UNDEFINED);
     }
 
     /// Waits for the channel's Web Lock; `None` when the request fails (the refresh then runs
@@ -81,10 +80,9 @@ impl Channel {
                 on_grant.fire(());
             })
         });
-        let request = get(&self.locks, "request").dyn_into::<Function>().ok()?;
-        let requested = request.call2(&self.locks, &JsValue::from_str(&self.name), &callback).ok()?;
+        let requested = invoke(&self.locks, "request", &JsValue::from_str(&self.name), &callback).ok()?;
         // The request's own promise settles before the grant only when it failed.
-        match first_of(granted.wait(), JsFuture::from(Promise::from(requested))).await {
+        match first_of(granted.wait(), JsFuture::from(requested.unchecked_into::<Promise>())).await {
             Ok(()) => Some(LockGuard(release)),
             Err(_) => None,
         }
@@ -92,8 +90,8 @@ impl Channel {
 
     /// Leaves the channel.
     pub(crate) fn close(&self) {
-        self.channel.set_onmessage(None);
-        self.channel.close();
+        set(&self.channel, "onmessage", &JsValue::NULL);
+        let _ = invoke(&self.channel, "close", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     }
 }
 

@@ -6,12 +6,9 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use crate::web::host::Timeout;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::EventTarget;
 
-use crate::web::host::{get, global, page_visible};
+use crate::web::host::{get, global, invoke, page_visible, Timeout};
 
 /// The client's timer; re-arming or dropping it cancels the previous one.
 #[derive(Debug, Default)]
@@ -26,7 +23,7 @@ impl Timer {
 }
 
 /// An event listener: where, for which event, and the closure to remove.
-type Listener = (EventTarget, &'static str, Closure<dyn FnMut()>);
+type Listener = (JsValue, JsValue, Closure<dyn FnMut()>);
 
 /// Listeners for the page coming back; removed by [`WakeUps::stop`].
 #[derive(Debug, Default)]
@@ -41,14 +38,17 @@ impl WakeUps {
         for (target, event) in
             [(get(&global, "document"), "visibilitychange"), (global.clone(), "pageshow"), (global, "online")]
         {
-            let Ok(target) = target.dyn_into::<EventTarget>() else { continue };
+            if !get(&target, "addEventListener").is_function() {
+                continue;
+            }
             let on_wake = Rc::clone(&on_wake);
             let closure = Closure::<dyn FnMut()>::new(move || {
                 if page_visible() {
                     on_wake();
                 }
             });
-            if target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).is_ok() {
+            let event = JsValue::from_str(event);
+            if invoke(&target, "addEventListener", &event, closure.as_ref()).is_ok() {
                 listeners.push((target, event, closure));
             }
         }
@@ -58,7 +58,7 @@ impl WakeUps {
     /// Removes the listeners.
     pub(crate) fn stop(&self) {
         for (target, event, closure) in self.0.take() {
-            let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+            let _ = invoke(&target, "removeEventListener", &event, closure.as_ref());
         }
     }
 }
