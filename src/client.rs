@@ -73,6 +73,7 @@ impl Client {
     }
 
     /// What the JS facade calls: `input` and `init` as `fetch` takes them.
+    #[cfg(feature = "js")]
     pub(crate) fn prepare(&self, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Prepared, JsValue> {
         self.shared.prepare(input, init, opted_out)
     }

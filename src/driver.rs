@@ -5,7 +5,7 @@
 //! re-entering the client from them is safe.
 
 use alloc::rc::{Rc, Weak};
-use alloc::{string::String, vec::Vec};
+use alloc::string::String;
 use core::cell::{Cell, RefCell};
 
 use tokenfetch_engine::call::{Call, Head, Input, Step};
@@ -43,8 +43,8 @@ pub(crate) struct Shared {
     on_event: Option<Sink>,
     /// What the callback of the refresh being finished threw, for its `refresh-failed` event.
     thrown: RefCell<Option<JsValue>>,
-    /// Who waits for which refresh.
-    settlements: RefCell<Vec<(RefreshId, Rc<Signal<Outcome>>)>>,
+    /// Who waits for the running refresh (one at a time: refreshes are single-flight).
+    settlement: RefCell<Option<(RefreshId, Rc<Signal<Outcome>>)>>,
     timer: Timer,
     wake_ups: WakeUps,
     channel: Option<Channel>,
@@ -89,7 +89,7 @@ impl Shared {
                 base_url,
                 on_event,
                 thrown: RefCell::new(None),
-                settlements: RefCell::new(Vec::new()),
+                settlement: RefCell::new(None),
                 timer: Timer::default(),
                 wake_ups: if wakes { WakeUps::listen(on_wake) } else { WakeUps::default() },
                 channel,
@@ -128,13 +128,10 @@ impl Shared {
                 }
                 Output::Settled { refresh, outcome } => {
                     changed = true;
-                    let waiting = {
-                        let mut settlements = self.settlements.borrow_mut();
-                        let index = settlements.iter().position(|(id, _)| *id == refresh);
-                        index.map(|index| settlements.swap_remove(index).1)
-                    };
-                    if let Some(signal) = waiting {
-                        signal.fire(outcome);
+                    let waiting = self.settlement.take();
+                    match waiting {
+                        Some((id, signal)) if id == refresh => signal.fire(outcome),
+                        other => drop(self.settlement.replace(other)),
                     }
                 }
                 Output::Post(message) => {
@@ -186,13 +183,15 @@ impl Shared {
 
     /// Resolves when refresh `id` settles. Registered before any `.await`, so it cannot miss it.
     fn settlement(&self, id: RefreshId) -> Rc<Signal<Outcome>> {
-        let mut settlements = self.settlements.borrow_mut();
-        if let Some((_, signal)) = settlements.iter().find(|(known, _)| *known == id) {
-            return Rc::clone(signal);
+        let mut settlement = self.settlement.borrow_mut();
+        match &*settlement {
+            Some((known, signal)) if *known == id => Rc::clone(signal),
+            _ => {
+                let signal = Rc::new(Signal::default());
+                *settlement = Some((id, Rc::clone(&signal)));
+                signal
+            }
         }
-        let signal = Rc::new(Signal::default());
-        settlements.push((id, Rc::clone(&signal)));
-        signal
     }
 
     /// `refresh()`: starts or joins the single-flight refresh.
@@ -273,7 +272,7 @@ impl Shared {
                 (Some(_), false) => Input::Response(Head {
                     status: seen.status,
                     www_authenticate: seen.www_authenticate.as_deref(),
-                    date: seen.date.as_deref(),
+                    date_ms: seen.date_ms,
                     age: seen.age,
                 }),
             };

@@ -16,7 +16,7 @@ use wasm_bindgen::JsValue;
 use crate::error::OptionsError;
 use crate::web::host::page_href;
 use crate::web::http::{origin_of, resolve};
-use crate::web::source::{AnswerFuture, Source, SourceError};
+use crate::web::source::{Source, SourceError};
 
 /// What a token callback answers.
 ///
@@ -92,14 +92,14 @@ pub(crate) type Sink = Rc<dyn Fn(&Event, Option<&JsValue>)>;
 /// ```
 #[derive(Default, Clone)]
 pub struct Options {
-    token: Option<String>,
-    source: Option<Source>,
-    refresh_url: Option<String>,
-    base_url: Option<String>,
-    allowed_origins: Option<Vec<String>>,
-    settings: RawSettings,
-    share_across_tabs: Option<String>,
-    on_event: Option<Sink>,
+    pub(crate) token: Option<String>,
+    pub(crate) source: Option<Source>,
+    pub(crate) refresh_url: Option<String>,
+    pub(crate) base_url: Option<String>,
+    pub(crate) allowed_origins: Option<Vec<String>>,
+    pub(crate) settings: RawSettings,
+    pub(crate) share_across_tabs: Option<String>,
+    pub(crate) on_event: Option<Sink>,
 }
 
 impl core::fmt::Debug for Options {
@@ -153,12 +153,6 @@ impl Options {
         self
     }
 
-    /// The callback of the JS options object, already reduced to the engine's input.
-    pub(crate) fn on_token_expired_answer(mut self, callback: Rc<dyn Fn() -> AnswerFuture>) -> Options {
-        self.source = Some(Source::Callback(callback));
-        self
-    }
-
     /// Used when there is no callback: POSTed to with `credentials: "include"` and no
     /// `Authorization`; the token is read from its JSON body (same shapes as a `TokenResult`).
     pub fn refresh_url(mut self, url: impl Into<String>) -> Options {
@@ -195,11 +189,6 @@ impl Options {
         self
     }
 
-    pub(crate) fn refresh_on_numbers(mut self, statuses: Vec<f64>) -> Options {
-        self.settings.refresh_on = Some(statuses);
-        self
-    }
-
     /// A refresh slower than this counts as failed (default 10000).
     pub fn refresh_timeout_ms(mut self, ms: f64) -> Options {
         self.settings.refresh_timeout_ms = Some(ms);
@@ -228,11 +217,6 @@ impl Options {
     /// Observability; never receives the token.
     pub fn on_event(mut self, sink: impl Fn(&Event) + 'static) -> Options {
         self.on_event = Some(Rc::new(move |event, _thrown| sink(event)));
-        self
-    }
-
-    pub(crate) fn on_event_with_thrown(mut self, sink: Sink) -> Options {
-        self.on_event = Some(sink);
         self
     }
 

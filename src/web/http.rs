@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::web::host::{construct, get, global_call, invoke};
+use crate::web::host::{construct, get, global_call, invoke, static_call};
 
 const NONE: JsValue = JsValue::UNDEFINED;
 
@@ -52,7 +52,8 @@ pub(crate) fn header(headers: &JsValue, name: &str) -> Option<String> {
 pub(crate) struct ResponseHead {
     pub(crate) status: u16,
     pub(crate) www_authenticate: Option<String>,
-    pub(crate) date: Option<String>,
+    /// `Date` read by the host's date parser (ms since the epoch).
+    pub(crate) date_ms: Option<f64>,
     pub(crate) age: bool,
 }
 
@@ -62,7 +63,9 @@ pub(crate) fn head(response: &JsValue) -> ResponseHead {
     ResponseHead {
         status: get(response, "status").as_f64().unwrap_or(0.0) as u16,
         www_authenticate: header(&headers, "WWW-Authenticate"),
-        date: header(&headers, "Date"),
+        date_ms: header(&headers, "Date")
+            .and_then(|date| static_call("Date", "parse", &JsValue::from_str(&date)).ok()?.as_f64())
+            .filter(|ms| ms.is_finite()),
         age: header(&headers, "Age").is_some(),
     }
 }

@@ -73,24 +73,25 @@ impl core::fmt::Debug for Source {
 }
 
 impl Source {
-    /// Asks for a token, giving up after `timeout_ms`.
+    /// Asks for a token, giving up after `timeout_ms` (and then aborting a `refreshUrl` POST, so
+    /// the connection is freed too).
     pub(crate) async fn obtain(&self, timeout_ms: u32) -> Answer {
-        match self {
-            Source::Callback(callback) => {
-                first_of(callback(), sleep(timeout_ms)).await.unwrap_or_else(|()| Err(Reason::Timeout.into()))
+        let none = JsValue::UNDEFINED;
+        let controller = match self {
+            Source::Url(_) => construct("AbortController", &none, &none).unwrap_or(none),
+            _ => none,
+        };
+        let answer = async {
+            match self {
+                Source::Callback(callback) => callback().await,
+                Source::Url(url) => post(url, &controller).await,
+                Source::Nothing => Err(Reason::NoRefreshSource.into()),
             }
-            Source::Url(url) => {
-                let none = JsValue::UNDEFINED;
-                let controller = construct("AbortController", &none, &none).unwrap_or(none);
-                let answer = first_of(post(url, &controller), sleep(timeout_ms)).await;
-                answer.unwrap_or_else(|()| {
-                    // Free the connection too, not only the caller.
-                    let _ = invoke(&controller, "abort", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
-                    Err(Reason::Timeout.into())
-                })
-            }
-            Source::Nothing => Err(Reason::NoRefreshSource.into()),
-        }
+        };
+        first_of(answer, sleep(timeout_ms)).await.unwrap_or_else(|()| {
+            let _ = invoke(&controller, "abort", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
+            Err(Reason::Timeout.into())
+        })
     }
 }
 
