@@ -103,6 +103,7 @@ mod tests {
             r#"Bearer scope="insufficient_scope""#,
             r#"Bearer error="insufficient_scope_x""#,
             "Bearer error=\"unterminated",
+            r#"Bearer error_description="a \" error=insufficient_scope, b""#,
         ] {
             assert!(!is_insufficient_scope(header), "{header}");
         }
