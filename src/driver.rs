@@ -10,7 +10,7 @@ use core::cell::{Cell, RefCell};
 
 use tokenfetch_engine::call::{Call, Head, Input, Step};
 use tokenfetch_engine::event::{Event, Reason, Trigger};
-use tokenfetch_engine::{Begin, Engine, Outcome, Output, RefreshId};
+use tokenfetch_engine::{Begin, Engine, Output, RefreshId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
@@ -44,12 +44,12 @@ pub(crate) struct Shared {
     /// What the callback of the refresh being finished threw, for its `refresh-failed` event.
     thrown: RefCell<Option<JsValue>>,
     /// Who waits for the running refresh (one at a time: refreshes are single-flight).
-    settlement: RefCell<Option<(RefreshId, Rc<Signal<Outcome>>)>>,
+    settlement: RefCell<Option<(RefreshId, Rc<Signal>)>>,
     timer: Timer,
     wake_ups: WakeUps,
     channel: Option<Channel>,
     /// Fired when every tab acknowledged the token shared after a refresh.
-    acked: RefCell<Rc<Signal<()>>>,
+    acked: RefCell<Rc<Signal>>,
     closed: Cell<bool>,
 }
 
@@ -77,11 +77,11 @@ impl Shared {
             let wakes = config.settings.auto_refresh && config.has_source;
             let engine = Engine::new(config, initial, random_seed(), parse_number, now());
             let weak = weak.clone();
-            let on_wake: Rc<dyn Fn()> = Rc::new(move || {
+            let on_wake = move || {
                 if let Some(shared) = weak.upgrade() {
                     shared.on_timer();
                 }
-            });
+            };
             Shared {
                 engine: RefCell::new(engine),
                 source,
@@ -139,7 +139,7 @@ impl Shared {
                         channel.post(&message);
                     }
                 }
-                Output::AllAcked => self.acked.borrow().fire(()),
+                Output::AllAcked => self.acked.borrow().fire(Ok(())),
             }
         }
         if changed {
@@ -182,7 +182,7 @@ impl Shared {
     // --- refreshes -----------------------------------------------------------------------------
 
     /// Resolves when refresh `id` settles. Registered before any `.await`, so it cannot miss it.
-    fn settlement(&self, id: RefreshId) -> Rc<Signal<Outcome>> {
+    fn settlement(&self, id: RefreshId) -> Rc<Signal> {
         let mut settlement = self.settlement.borrow_mut();
         match &*settlement {
             Some((known, signal)) if *known == id => Rc::clone(signal),
@@ -195,7 +195,7 @@ impl Shared {
     }
 
     /// `refresh()`: starts or joins the single-flight refresh.
-    pub(crate) fn refresh(self: &Rc<Self>) -> Rc<Signal<Outcome>> {
+    pub(crate) fn refresh(self: &Rc<Self>) -> Rc<Signal> {
         let begin = self.update(|engine, now| engine.refresh(Trigger::Manual, now));
         let (Begin::Start(id) | Begin::Join(id)) = begin;
         let settled = self.settlement(id);

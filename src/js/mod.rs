@@ -10,6 +10,10 @@
 mod events;
 mod options;
 
+use alloc::boxed::Box;
+use core::future::Future;
+use core::pin::Pin;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,6 +22,13 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::client::Client;
 use crate::error::OptionsError;
 use crate::web::host::{construct, get, set, static_call};
+
+/// A promise of `future`. Every method boxes its future to the same type, so wasm-bindgen's
+/// promise adapter exists once in the wasm, not once per method.
+fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(future);
+    future_to_promise(future)
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
@@ -90,7 +101,7 @@ impl AuthClient {
             Err(error) => reject(&error),
             Ok(prepared) => {
                 let response = self.0.send(Ok(prepared));
-                future_to_promise(async move { response.await.map(Into::into) })
+                promise(async move { response.await.map(Into::into) })
             }
         }
     }
@@ -123,7 +134,7 @@ impl AuthClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn refresh(&self) -> Promise {
         let refreshed = self.0.refresh();
-        future_to_promise(async move { Ok(JsValue::from_bool(refreshed.await.is_ok())) })
+        promise(async move { Ok(JsValue::from_bool(refreshed.await.is_ok())) })
     }
 
     /// Forgets the token and cancels the refresh timer.

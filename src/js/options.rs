@@ -2,10 +2,10 @@
 //! checked, the first wrong one reported as a `TypeError` that names it (ranges are the
 //! engine's, URLs the browser's).
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use alloc::boxed::Box;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -78,13 +78,14 @@ pub(crate) fn read(options: &JsValue) -> Result<Options, OptionsError> {
     settings.auto_refresh = r.read("autoRefresh", "autoRefresh must be a boolean", |v| v.as_bool());
     settings.auth_scheme = r.string("authScheme", "authScheme must be a string");
     // `true` is the channel "tokenfetch"; `false` is off.
-    let share = r.read("shareAcrossTabs", "shareAcrossTabs must be a boolean or a non-empty channel name", |v| {
-        match (v.as_bool(), v.as_string()) {
-            (Some(on), _) => Some(on.then(|| String::from("tokenfetch"))),
-            (None, Some(name)) if !name.is_empty() => Some(Some(name)),
-            _ => None,
-        }
-    });
+    let share =
+        r.read("shareAcrossTabs", "shareAcrossTabs must be a boolean or a non-empty channel name", |v| {
+            match (v.as_bool(), v.as_string()) {
+                (Some(on), _) => Some(on.then(|| String::from("tokenfetch"))),
+                (None, Some(name)) if !name.is_empty() => Some(Some(name)),
+                _ => None,
+            }
+        });
     read.share_across_tabs = share.flatten();
     read.on_event = r.function("onEvent", "onEvent must be a function").map(events::sink);
     match r.problem {

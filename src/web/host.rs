@@ -59,6 +59,7 @@ pub(crate) fn global() -> JsValue {
 }
 
 /// The elements of a JS array (or of anything with a `length` and indices).
+#[cfg(feature = "js")]
 pub(crate) fn elements(array: &JsValue) -> Vec<JsValue> {
     let length = get(array, "length").as_f64().unwrap_or(0.0) as u32;
     (0..length).map(|index| get_key(array, &JsValue::from(index))).collect()

@@ -9,26 +9,22 @@ use core::future::{poll_fn, Future};
 use core::pin::{pin, Pin};
 use core::task::{Context, Poll, Waker};
 
+use tokenfetch_engine::Outcome;
 use wasm_bindgen::prelude::*;
 
 use crate::web::host::{get, invoke, Timeout};
 
-/// A value set once, and the tasks waiting for it.
-#[derive(Debug)]
-pub(crate) struct Signal<T: Copy> {
-    value: Cell<Option<T>>,
+/// A value set once, and the tasks waiting for it. One type for every use (a refresh's outcome,
+/// or just "it happened": `Ok(())`), so its code exists once in the wasm.
+#[derive(Debug, Default)]
+pub(crate) struct Signal {
+    value: Cell<Option<Outcome>>,
     wakers: RefCell<Vec<Waker>>,
 }
 
-impl<T: Copy> Default for Signal<T> {
-    fn default() -> Signal<T> {
-        Signal { value: Cell::new(None), wakers: RefCell::new(Vec::new()) }
-    }
-}
-
-impl<T: Copy> Signal<T> {
+impl Signal {
     /// Sets the value (the first one wins) and wakes every waiter.
-    pub(crate) fn fire(&self, value: T) {
+    pub(crate) fn fire(&self, value: Outcome) {
         if self.value.get().is_none() {
             self.value.set(Some(value));
             for waker in self.wakers.take() {
@@ -38,19 +34,19 @@ impl<T: Copy> Signal<T> {
     }
 
     /// Resolves with the value.
-    pub(crate) fn wait(self: &Rc<Self>) -> Wait<T> {
+    pub(crate) fn wait(self: &Rc<Self>) -> Wait {
         Wait(Rc::clone(self))
     }
 }
 
 /// The future of [`Signal::wait`].
 #[derive(Debug)]
-pub(crate) struct Wait<T: Copy>(Rc<Signal<T>>);
+pub(crate) struct Wait(Rc<Signal>);
 
-impl<T: Copy> Future for Wait<T> {
-    type Output = T;
+impl Future for Wait {
+    type Output = Outcome;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
         if let Some(value) = self.0.value.get() {
             return Poll::Ready(value);
         }
@@ -66,8 +62,8 @@ impl<T: Copy> Future for Wait<T> {
 pub(crate) async fn sleep(ms: u32) {
     let elapsed = Rc::new(Signal::default());
     let fire = Rc::clone(&elapsed);
-    let _timer = Timeout::new(ms, move || fire.fire(()));
-    elapsed.wait().await;
+    let _timer = Timeout::new(ms, move || fire.fire(Ok(())));
+    let _ = elapsed.wait().await;
 }
 
 /// Runs both; `Ok` with `a`'s output when it finishes first, else `Err` with `b`'s. The other one
@@ -92,10 +88,10 @@ pub(crate) async fn unless_aborted<F: Future>(future: F, signal: &JsValue) -> Re
     }
     let aborted = Rc::new(Signal::default());
     let fire = Rc::clone(&aborted);
-    let listener = Closure::<dyn FnMut()>::new(move || fire.fire(()));
+    let listener = Closure::<dyn FnMut()>::new(move || fire.fire(Ok(())));
     let event = JsValue::from_str("abort");
     let _ = invoke(signal, "addEventListener", &event, listener.as_ref());
     let result = first_of(future, aborted.wait()).await;
     let _ = invoke(signal, "removeEventListener", &event, listener.as_ref());
-    result.map_err(|()| get(signal, "reason"))
+    result.map_err(|_| get(signal, "reason"))
 }

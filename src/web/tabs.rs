@@ -77,13 +77,13 @@ impl Channel {
         let callback = Closure::once_into_js(move |_lock: JsValue| {
             Promise::new(&mut |resolve, _reject| {
                 keep.replace(Some(resolve));
-                on_grant.fire(());
+                on_grant.fire(Ok(()));
             })
         });
         let requested = invoke(&self.locks, "request", &JsValue::from_str(&self.name), &callback).ok()?;
         // The request's own promise settles before the grant only when it failed.
         match first_of(granted.wait(), JsFuture::from(requested.unchecked_into::<Promise>())).await {
-            Ok(()) => Some(LockGuard(release)),
+            Ok(_) => Some(LockGuard(release)),
             Err(_) => None,
         }
     }
@@ -143,7 +143,12 @@ fn encode(message: &Message) -> JsValue {
 fn decode(data: &JsValue) -> Option<Message> {
     let field = |index: u32| get_key(data, &JsValue::from(index));
     // A tab id or a seq: a whole number a JS number holds exactly.
-    let whole = |index: u32| field(index).as_f64().filter(|n| (0.0..9_007_199_254_740_992.0).contains(n) && *n == (*n as u64) as f64).map(|n| n as u64);
+    let whole = |index: u32| {
+        field(index)
+            .as_f64()
+            .filter(|n| (0.0..9_007_199_254_740_992.0).contains(n) && *n == (*n as u64) as f64)
+            .map(|n| n as u64)
+    };
     let token = || {
         let token = Token::parse(field(TOKEN).as_string()?).ok()?;
         Some(Shared { token, expires_at_ms: field(EXPIRES_AT).as_f64(), issued_at_ms: field(ISSUED_AT).as_f64() })

@@ -2,7 +2,6 @@
 //! [`timeout`](tokenfetch_engine::Engine::timeout)), and the page events after which timers may
 //! have been throttled or the machine may have slept (`visibilitychange`, `pageshow`, `online`).
 
-use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
@@ -22,43 +21,37 @@ impl Timer {
     }
 }
 
-/// An event listener: where, for which event, and the closure to remove.
-type Listener = (JsValue, JsValue, Closure<dyn FnMut()>);
-
-/// Listeners for the page coming back; removed by [`WakeUps::stop`].
+/// Listeners for the page coming back (one closure on every target that has the event);
+/// removed by [`WakeUps::stop`].
 #[derive(Debug, Default)]
-pub(crate) struct WakeUps(RefCell<Vec<Listener>>);
+pub(crate) struct WakeUps(RefCell<Option<(Vec<(JsValue, &'static str)>, Closure<dyn FnMut()>)>>);
 
 impl WakeUps {
     /// Calls `on_wake` whenever the page is shown, restored from the back/forward cache, or back
     /// online (where the host has such events).
-    pub(crate) fn listen(on_wake: Rc<dyn Fn()>) -> WakeUps {
+    pub(crate) fn listen(on_wake: impl Fn() + 'static) -> WakeUps {
         let global = global();
-        let mut listeners = Vec::new();
+        let listener = Closure::<dyn FnMut()>::new(move || {
+            if page_visible() {
+                on_wake();
+            }
+        });
+        let mut targets = Vec::new();
         for (target, event) in
             [(get(&global, "document"), "visibilitychange"), (global.clone(), "pageshow"), (global, "online")]
         {
-            if !get(&target, "addEventListener").is_function() {
-                continue;
-            }
-            let on_wake = Rc::clone(&on_wake);
-            let closure = Closure::<dyn FnMut()>::new(move || {
-                if page_visible() {
-                    on_wake();
-                }
-            });
-            let event = JsValue::from_str(event);
-            if invoke(&target, "addEventListener", &event, closure.as_ref()).is_ok() {
-                listeners.push((target, event, closure));
+            if invoke(&target, "addEventListener", &JsValue::from_str(event), listener.as_ref()).is_ok() {
+                targets.push((target, event));
             }
         }
-        WakeUps(RefCell::new(listeners))
+        WakeUps(RefCell::new(Some((targets, listener))))
     }
 
     /// Removes the listeners.
     pub(crate) fn stop(&self) {
-        for (target, event, closure) in self.0.take() {
-            let _ = invoke(&target, "removeEventListener", &event, closure.as_ref());
+        let Some((targets, listener)) = self.0.take() else { return };
+        for (target, event) in targets {
+            let _ = invoke(&target, "removeEventListener", &JsValue::from_str(event), listener.as_ref());
         }
     }
 }
