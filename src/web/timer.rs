@@ -21,10 +21,13 @@ impl Timer {
     }
 }
 
+/// Where the listener was added (target and event), and the listener.
+type Listening = (Vec<(JsValue, &'static str)>, Closure<dyn FnMut()>);
+
 /// Listeners for the page coming back (one closure on every target that has the event);
 /// removed by [`WakeUps::stop`].
 #[derive(Debug, Default)]
-pub(crate) struct WakeUps(RefCell<Option<(Vec<(JsValue, &'static str)>, Closure<dyn FnMut()>)>>);
+pub(crate) struct WakeUps(RefCell<Option<Listening>>);
 
 impl WakeUps {
     /// Calls `on_wake` whenever the page is shown, restored from the back/forward cache, or back
