@@ -38,7 +38,7 @@ case "$build_mode" in
     ;;
   auto)
     build=0
-    if [[ ! -f "$wasm" || ! -f pkg/tokenfetch.js || ! -f pkg/index.js ]]; then
+    if [[ ! -f "$wasm" || ! -f pkg/index.js ]]; then
       build=1
     else
       newer="$(find src pkg-template Cargo.toml Cargo.lock scripts/build.sh scripts/merge-pkg.mjs \

@@ -50,17 +50,22 @@ printf 'build: %s %s\n' "$("$wasm_opt" --version)" "${wasm_opt_passes[*]}"
 
 node scripts/merge-pkg.mjs
 
-# What a plain page downloads is minified (esbuild keeps the module's exports and wasm import
-# names; only local names and whitespace go). Bundlers minify again anyway.
-for js in pkg/tokenfetch.js pkg/index.js; do
-  node_modules/.bin/esbuild "$js" --minify --format=esm --log-level=warning --allow-overwrite --outfile="$js"
+# What a page loads is one module: index.js with wasm-bindgen's glue bundled in and minified
+# (esbuild keeps the module's exports and the wasm's import names; only local names and
+# whitespace go). The separate glue file is then dead weight and goes. The Node and React entries
+# are minified too; their readable sources are in pkg-template/.
+esbuild=node_modules/.bin/esbuild
+"$esbuild" pkg/index.js --bundle --format=esm --minify --log-level=warning --allow-overwrite --outfile=pkg/index.js
+rm pkg/tokenfetch.js
+for js in pkg/node.js pkg/react.js; do
+  "$esbuild" "$js" --minify --format=esm --log-level=warning --allow-overwrite --outfile="$js"
 done
 
 # Everything a browser downloads from pkg/ for `import ... from "tokenfetch"`, gzip -9.
 gz() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
 total=0
 line=""
-for file in pkg/index.js pkg/tokenfetch.js pkg/tokenfetch_bg.wasm; do
+for file in pkg/index.js pkg/tokenfetch_bg.wasm; do
   size="$(gz "$file")"
   total=$((total + size))
   line+="${file#pkg/} $size B, "

@@ -83,7 +83,7 @@ npm_deps() {
 # build_react_demo: the React demo's production build, www/react/dist (vite build, base /react/).
 # Its `tokenfetch` dependency is a link to pkg/, so pkg/ must be built first.
 build_react_demo() {
-  [[ -f "$ROOT/pkg/tokenfetch.js" ]] || die "pkg/ is not built: run npm run build"
+  [[ -f "$ROOT/pkg/tokenfetch_bg.wasm" ]] || die "pkg/ is not built: run npm run build"
   npm_deps "$ROOT/www/react"
   (cd "$ROOT/www/react" && node_modules/.bin/vite build --logLevel warn </dev/null)
   [[ -f "$ROOT/www/react/dist/index.html" ]] || die "vite build wrote no www/react/dist/index.html"
@@ -94,7 +94,7 @@ build_react_demo() {
 # React demo's build at /react/ and the built package at /pkg/.
 assemble_site() {
   local site=$1 entry
-  [[ -f "$ROOT/pkg/tokenfetch.js" ]] || die "pkg/ is not built: run npm run build"
+  [[ -f "$ROOT/pkg/tokenfetch_bg.wasm" ]] || die "pkg/ is not built: run npm run build"
   [[ -f "$ROOT/www/react/dist/index.html" ]] || die "www/react/dist is not built: run build_react_demo"
   rm -rf "$site"
   mkdir -p "$site"

@@ -57,7 +57,6 @@ const required = [
   "node.js",
   "react.js",
   "react.d.ts",
-  "tokenfetch.js",
   "tokenfetch_bg.wasm",
   "tokenfetch.d.ts",
   "README.md",
