@@ -2,6 +2,7 @@
 //! set one, call a method, construct a class. One binding each instead of one per getter and
 //! method keeps the wasm's imports (and their glue) few; the host's own objects do the work.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -105,8 +106,9 @@ pub(crate) struct Timeout {
 }
 
 impl Timeout {
-    /// Calls `callback` once after `ms`.
-    pub(crate) fn new(ms: u32, callback: impl FnOnce() + 'static) -> Timeout {
+    /// Calls `callback` once after `ms`. One boxed closure type for every timer keeps one copy
+    /// of wasm-bindgen's closure plumbing in the wasm.
+    pub(crate) fn new(ms: u32, callback: Box<dyn FnOnce()>) -> Timeout {
         let callback = Closure::once(callback);
         let id = global_call("setTimeout", callback.as_ref(), &JsValue::from(ms)).unwrap_or(JsValue::UNDEFINED);
         Timeout { id, _callback: callback }

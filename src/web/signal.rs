@@ -2,6 +2,7 @@
 //! JS promise round trip: a one-shot [`Signal`], a cancellable [`sleep`], [`first_of`] two
 //! futures, and [`unless_aborted`] for an `AbortSignal`.
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
@@ -62,7 +63,7 @@ impl Future for Wait {
 pub(crate) async fn sleep(ms: u32) {
     let elapsed = Rc::new(Signal::default());
     let fire = Rc::clone(&elapsed);
-    let _timer = Timeout::new(ms, move || fire.fire(Ok(())));
+    let _timer = Timeout::new(ms, Box::new(move || fire.fire(Ok(()))));
     let _ = elapsed.wait().await;
 }
 

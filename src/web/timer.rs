@@ -2,6 +2,7 @@
 //! [`timeout`](tokenfetch_engine::Engine::timeout)), and the page events after which timers may
 //! have been throttled or the machine may have slept (`visibilitychange`, `pageshow`, `online`).
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
@@ -16,7 +17,7 @@ pub(crate) struct Timer(RefCell<Option<Timeout>>);
 impl Timer {
     /// Calls `fire` after `delay_ms`, or never (`None`), cancelling what was armed before.
     pub(crate) fn arm(&self, delay_ms: Option<f64>, fire: impl FnOnce() + 'static) {
-        let timeout = delay_ms.map(|ms| Timeout::new(ms as u32, fire));
+        let timeout = delay_ms.map(|ms| Timeout::new(ms as u32, Box::new(fire)));
         drop(self.0.replace(timeout));
     }
 }
