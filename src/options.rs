@@ -253,7 +253,7 @@ impl Options {
                         Some(origin) if origin != "null" => origins.push(origin),
                         _ => {
                             return Err(OptionsError::type_error(
-                                "allowedOrigins holds an entry that is not an absolute http(s) URL or origin",
+                                "allowedOrigins entries must be absolute http(s) URLs or origins",
                             ))
                         }
                     }

@@ -21,7 +21,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::client::Client;
 use crate::error::OptionsError;
-use crate::web::host::{construct, get, set, static_call};
+use crate::web::host::{construct, get, static_call};
 
 /// A promise of `future`. Every method boxes its future to the same type, so wasm-bindgen's
 /// promise adapter exists once in the wasm, not once per method.
@@ -156,14 +156,5 @@ impl AuthClient {
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "number | null")]
     pub fn expires_at(&self) -> JsValue {
         self.0.expires_at().map_or(JsValue::NULL, JsValue::from_f64)
-    }
-
-    /// What `JSON.stringify(client)` shows: state, never the token.
-    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ hasToken: boolean; expiresAt: number | null }")]
-    pub fn to_json(&self) -> JsValue {
-        let object: JsValue = js_sys::Object::new().into();
-        set(&object, "hasToken", &JsValue::from_bool(self.has_token()));
-        set(&object, "expiresAt", &self.expires_at());
-        object
     }
 }
