@@ -72,10 +72,11 @@ impl Client {
         self.send(self.shared.prepare(request, &JsValue::UNDEFINED, true))
     }
 
-    /// What the JS facade calls: `input` and `init` as `fetch` takes them.
+    /// The client behind the handle, for the JS facade (its promises wrap the driver's futures
+    /// directly).
     #[cfg(feature = "js")]
-    pub(crate) fn prepare(&self, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Prepared, JsValue> {
-        self.shared.prepare(input, init, opted_out)
+    pub(crate) fn shared(&self) -> &Rc<Shared> {
+        &self.shared
     }
 
     pub(crate) fn send(

@@ -11,6 +11,7 @@ mod events;
 mod options;
 
 use alloc::boxed::Box;
+use alloc::rc::Rc;
 use core::future::Future;
 use core::pin::Pin;
 
@@ -97,12 +98,10 @@ impl AuthClient {
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
         let opted_out = get(&init, "auth").as_bool() == Some(false);
         // Built now, as `fetch` does; what fails here rejects at once.
-        match self.0.prepare(&input, &init, opted_out) {
+        let shared = self.0.shared();
+        match shared.prepare(&input, &init, opted_out) {
             Err(error) => reject(&error),
-            Ok(prepared) => {
-                let response = self.0.send(Ok(prepared));
-                promise(async move { response.await.map(Into::into) })
-            }
+            Ok(prepared) => promise(Rc::clone(shared).send(prepared)),
         }
     }
 
@@ -133,8 +132,8 @@ impl AuthClient {
     /// ```
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn refresh(&self) -> Promise {
-        let refreshed = self.0.refresh();
-        promise(async move { Ok(JsValue::from_bool(refreshed.await.is_ok())) })
+        let settled = self.0.shared().refresh();
+        promise(async move { Ok(JsValue::from_bool(settled.wait().await.is_ok())) })
     }
 
     /// Forgets the token and cancels the refresh timer.

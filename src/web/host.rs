@@ -4,7 +4,6 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -61,7 +60,7 @@ pub(crate) fn global() -> JsValue {
 
 /// The elements of a JS array (or of anything with a `length` and indices).
 #[cfg(feature = "js")]
-pub(crate) fn elements(array: &JsValue) -> Vec<JsValue> {
+pub(crate) fn elements(array: &JsValue) -> alloc::vec::Vec<JsValue> {
     let length = get(array, "length").as_f64().unwrap_or(0.0) as u32;
     (0..length).map(|index| get_key(array, &JsValue::from(index))).collect()
 }

@@ -90,7 +90,7 @@ impl Channel {
 
     /// Leaves the channel.
     pub(crate) fn close(&self) {
-        set(&self.channel, "onmessage", &JsValue::NULL);
+        // A closed channel delivers nothing more, so its listener may stay.
         let _ = invoke(&self.channel, "close", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     }
 }
