@@ -1,6 +1,6 @@
 //! [`Client`]: the client from Rust. The JS `AuthClient` is a thin facade over it.
 
-use alloc::borrow::ToOwned;
+use alloc::string::String;
 use alloc::rc::Rc;
 use core::future::Future;
 
@@ -88,10 +88,16 @@ impl Client {
     }
 
     /// Replaces the token and re-arms the refresh timer; `None` or `""` forgets it. A token that
-    /// cannot go into a header is refused. Ends "signed out".
-    pub fn set_token(&self, token: Option<&str>) -> Result<(), OptionsError> {
-        let token =
-            Token::from_application(token.map(str::to_owned)).map_err(|e| OptionsError::type_error(e.message()))?;
+    /// cannot go into a header is refused. Ends "signed out". The `String` is taken, not copied,
+    /// so the client holds the only copy and zeroizes it when the token is replaced.
+    ///
+    /// ```no_run
+    /// # fn f(client: &tokenfetch::Client, access_token: String) -> Result<(), tokenfetch::OptionsError> {
+    /// client.set_token(Some(access_token))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_token(&self, token: Option<String>) -> Result<(), OptionsError> {
+        let token = Token::from_application(token).map_err(|e| OptionsError::type_error(e.message()))?;
         self.shared.update(|engine, now| engine.set_token(token, now));
         Ok(())
     }

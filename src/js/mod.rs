@@ -121,7 +121,7 @@ impl AuthClient {
             return Ok(());
         }
         let text = token.as_string().ok_or(OptionsError::type_error("setToken: token must be a string or null"))?;
-        Ok(self.0.set_token(Some(&text))?)
+        Ok(self.0.set_token(Some(text))?)
     }
 
     /// Refreshes now (single-flight: joins a running refresh); resolves to true when a new token
