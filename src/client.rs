@@ -1,7 +1,7 @@
 //! [`Client`]: the client from Rust. The JS `AuthClient` is a thin facade over it.
 
-use alloc::string::String;
 use alloc::rc::Rc;
+use alloc::string::String;
 use core::future::Future;
 
 use tokenfetch_engine::token::Token;
