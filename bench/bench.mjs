@@ -179,7 +179,7 @@ async function measureSize() {
   ];
   // tokenfetch's JS through the same esbuild step as the others, beside its .wasm: what an app
   // bundling it would ship. Reported, not the target's figure.
-  const tfBundle = await bundle("index.js");
+  const tfBundle = await bundle("tokenfetch.js");
   const wasm = tfFiles[0];
   rows.push({
     name: "tokenfetch (JS via esbuild --minify) + .wasm",

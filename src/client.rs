@@ -4,12 +4,14 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use core::future::Future;
 
+use js_sys::Promise;
 use tokenfetch_engine::token::Token;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-use crate::driver::{Prepared, Shared};
+use crate::driver::Shared;
 use crate::error::{OptionsError, RefreshError};
 use crate::options::Options;
 
@@ -50,12 +52,12 @@ impl Client {
     /// Like the browser's `fetch(request)`, with the token for allowed origins and one refresh
     /// and retry on a `refreshOn` status. The request is read now (its body is used).
     pub fn fetch(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.prepare(request, &JsValue::UNDEFINED, false))
+        self.send(self.shared.fetch(request, &JsValue::UNDEFINED, false))
     }
 
     /// `fetch` of a URL, relative ones resolved against `base_url` (or the page).
     pub fn fetch_with_str(&self, url: &str) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.prepare(&JsValue::from_str(url), &JsValue::UNDEFINED, false))
+        self.send(self.shared.fetch(&JsValue::from_str(url), &JsValue::UNDEFINED, false))
     }
 
     /// `fetch(url, init)`.
@@ -64,27 +66,23 @@ impl Client {
         url: &str,
         init: &RequestInit,
     ) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.prepare(&JsValue::from_str(url), init, false))
+        self.send(self.shared.fetch(&JsValue::from_str(url), init, false))
     }
 
     /// `fetch` without the token and the refresh handling (`auth: false` in JS).
     pub fn fetch_without_token(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.prepare(request, &JsValue::UNDEFINED, true))
+        self.send(self.shared.fetch(request, &JsValue::UNDEFINED, true))
     }
 
-    /// The client behind the handle, for the JS facade (its promises wrap the driver's futures
-    /// directly).
+    /// The client behind the handle, for the JS facade (its promises are the driver's).
     #[cfg(feature = "js")]
     pub(crate) fn shared(&self) -> &Rc<Shared> {
         &self.shared
     }
 
-    pub(crate) fn send(
-        &self,
-        prepared: Result<Prepared, JsValue>,
-    ) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        let shared = Rc::clone(&self.shared);
-        async move { shared.send(prepared?).await.map(JsCast::unchecked_into) }
+    /// The response a started call's promise resolves to.
+    fn send(&self, sent: Result<Promise, JsValue>) -> impl Future<Output = Result<Response, JsValue>> + 'static {
+        async move { JsFuture::from(sent?).await.map(JsCast::unchecked_into) }
     }
 
     /// Replaces the token and re-arms the refresh timer; `None` or `""` forgets it. A token that

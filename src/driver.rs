@@ -8,16 +8,18 @@ use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use core::cell::{Cell, RefCell};
 
+use js_sys::Promise;
 use tokenfetch_engine::call::{Call, Head, Input, Step};
 use tokenfetch_engine::event::{Event, Reason, Trigger};
 use tokenfetch_engine::{Begin, Engine, Output, RefreshId};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::options::{Checked, Sink};
-use crate::web::host::{get, invoke, now, page_href, parse_number, random_seed};
-use crate::web::http::{discard, head, new_request, origin_of, send, ResponseHead};
-use crate::web::signal::{first_of, sleep, unless_aborted, Signal};
+use crate::web::host::{get, invoke, now, parse_number, random_seed};
+use crate::web::http::{discard, head, new_request, send};
+use crate::web::signal::{first_of, promise, rejected, sleep, unless_aborted, Signal};
 use crate::web::source::Source;
 use crate::web::tabs::Channel;
 use crate::web::timer::{Timer, WakeUps};
@@ -26,12 +28,23 @@ use crate::web::timer::{Timer, WakeUps};
 /// that does not answer in time (closed, frozen) is forgotten until it speaks again.
 const ACK_TIMEOUT_MS: u32 = 300;
 
-/// A request built and checked, ready to go.
+/// A call that gets the token.
 #[derive(Debug)]
-pub(crate) struct Prepared {
-    request: JsValue,
-    /// Gets the token and the refresh handling.
-    authorize: bool,
+struct Authorized {
+    call: Call,
+    /// The caller's request, never sent itself: each send is a copy, so every kind of body
+    /// replays.
+    pristine: JsValue,
+    signal: JsValue,
+}
+
+/// What a call waits for.
+#[derive(Debug)]
+enum Pending {
+    /// The response to a copy just sent.
+    Response(Promise),
+    /// A refresh (the call's own or one it joined).
+    Refresh(Rc<Signal>),
 }
 
 /// Everything a client is, behind the handles (`Client`, the futures of its calls and refreshes).
@@ -235,11 +248,13 @@ impl Shared {
 
     // --- requests ------------------------------------------------------------------------------
 
-    /// Builds the request now, as `fetch` does (a `Request` input's body is used, `Headers` are
-    /// read, an aborted signal rejects at once), and decides whether it gets the token.
-    pub(crate) fn prepare(&self, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Prepared, JsValue> {
-        let base = self.base_url.clone().or_else(page_href);
-        let request = new_request(input, init, base.as_deref())?;
+    /// Starts a `fetch` call the way `fetch` starts one and returns the promise of its response:
+    /// the request is built now (a `Request` input's body is used, `Headers` are read, an aborted
+    /// signal rejects at once) and is on its way when this returns, sent or waiting for the
+    /// refresh the engine asked for first. A request that does not get the token is the host's
+    /// own `fetch`, promise and all.
+    pub(crate) fn fetch(self: &Rc<Self>, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Promise, JsValue> {
+        let request = new_request(input, init, self.base_url.as_deref())?;
         let signal = get(&request, "signal");
         if get(&signal, "aborted").as_bool() == Some(true) {
             return Err(get(&signal, "reason"));
@@ -247,64 +262,100 @@ impl Shared {
         let authorization = JsValue::from_str("Authorization");
         let own_authorization =
             invoke(&get(&request, "headers"), "has", &authorization, &JsValue::UNDEFINED)?.as_bool() == Some(true);
-        let origin = get(&request, "url").as_string().and_then(|url| origin_of(&url)).unwrap_or_default();
-        let authorize = self.read(|engine| engine.authorizes(&origin, opted_out, own_authorization));
-        Ok(Prepared { request, authorize })
+        let url = get(&request, "url").as_string().unwrap_or_default();
+        if !self.read(|engine| engine.authorizes(&url, opted_out, own_authorization)) {
+            return send(&request);
+        }
+        let mut call = Authorized { call: Call::default(), pristine: request, signal };
+        let mut last = None;
+        Ok(match self.advance(&mut call, Input::Start, &mut last)? {
+            Some(pending) => Rc::clone(self).respond(call, pending, last),
+            // The engine never ends a call before its first send.
+            None => rejected(&JsValue::UNDEFINED),
+        })
     }
 
-    /// Sends a prepared request: untouched when it does not get the token, else step by step as
-    /// the engine's [`Call`] says (at most one refresh and one retry), each send a fresh copy so
-    /// every kind of body replays.
-    pub(crate) async fn send(self: Rc<Self>, prepared: Prepared) -> Result<JsValue, JsValue> {
-        let Prepared { request: pristine, authorize } = prepared;
-        if !authorize {
-            return send(&pristine).await;
-        }
-        let signal = get(&pristine, "signal");
-        let mut call = Call::default();
-        let mut last: Option<JsValue> = None;
-        let mut seen = ResponseHead::default();
-        let mut settled = false;
-        loop {
-            let input = match (&last, settled) {
-                (_, true) => Input::Settled,
-                (None, false) => Input::Start,
-                (Some(_), false) => Input::Response(Head {
-                    status: seen.status,
-                    www_authenticate: seen.www_authenticate.as_deref(),
-                    date_ms: seen.date_ms,
-                    age: seen.age,
-                }),
-            };
-            let step = self.update(|engine, now| call.next(engine, input, now));
-            settled = false;
-            match step {
-                Step::Send => {
-                    if let Some(previous) = last.take() {
-                        discard(&previous);
-                    }
-                    let none = JsValue::UNDEFINED;
-                    let request = invoke(&pristine, "clone", &none, &none)?;
-                    if let Some(value) = self.read(Engine::authorization) {
-                        let value = JsValue::from_str(&value);
-                        invoke(&get(&request, "headers"), "set", &JsValue::from_str("Authorization"), &value)?;
-                    }
-                    let response = send(&request).await?;
-                    seen = head(&response);
-                    last = Some(response);
+    /// Hands `input` to the call and does what its next step says: sends a copy with the token
+    /// (freeing the connection of the response it replaces), or waits for a refresh (running it
+    /// when the call started it); `None` when the call is done.
+    fn advance(
+        self: &Rc<Self>,
+        call: &mut Authorized,
+        input: Input<'_>,
+        last: &mut Option<JsValue>,
+    ) -> Result<Option<Pending>, JsValue> {
+        let step = self.update(|engine, now| call.call.next(engine, input, now));
+        Ok(Some(match step {
+            Step::Send => {
+                if let Some(previous) = last.take() {
+                    discard(&previous);
                 }
-                Step::Wait { refresh, run } => {
-                    let done = self.settlement(refresh);
-                    if run {
-                        self.run_refresh(refresh);
-                    }
-                    // How it ended does not matter here: the call asks the engine.
-                    let _outcome = unless_aborted(done.wait(), &signal).await?;
-                    settled = true;
+                let none = JsValue::UNDEFINED;
+                let request = invoke(&call.pristine, "clone", &none, &none)?;
+                if let Some(value) = self.read(Engine::authorization) {
+                    let value = JsValue::from_str(&value);
+                    invoke(&get(&request, "headers"), "set", &JsValue::from_str("Authorization"), &value)?;
                 }
-                Step::Deliver => return last.ok_or(JsValue::UNDEFINED),
+                Pending::Response(send(&request)?)
             }
+            Step::Wait { refresh, run } => {
+                let done = self.settlement(refresh);
+                if run {
+                    self.run_refresh(refresh);
+                }
+                Pending::Refresh(done)
+            }
+            Step::Deliver => return Ok(None),
+        }))
+    }
+
+    /// The promise of a call's response, from what it waits for: a `then` on the host's promise
+    /// of each response (cheaper per request than a Rust future in a promise awaiting one), a
+    /// future only while it waits for a refresh. `last` is the response that a retry or a
+    /// refresh may still replace.
+    fn respond(self: Rc<Self>, mut call: Authorized, pending: Pending, mut last: Option<JsValue>) -> Promise {
+        match pending {
+            Pending::Response(sent) => {
+                let on_response = Closure::once_into_js(move |response: JsValue| -> JsValue {
+                    match self.on_response(&mut call, response, &mut last) {
+                        Ok(None) => last.unwrap_or_default(),
+                        Ok(Some(next)) => self.respond(call, next, last).into(),
+                        Err(error) => rejected(&error).into(),
+                    }
+                });
+                match invoke(&sent, "then", &on_response, &JsValue::UNDEFINED) {
+                    Ok(then) => then.unchecked_into(),
+                    Err(error) => rejected(&error),
+                }
+            }
+            Pending::Refresh(done) => promise(async move {
+                // How it ended does not matter here: the call asks the engine.
+                let _outcome = unless_aborted(done.wait(), &call.signal).await?;
+                Ok(match self.advance(&mut call, Input::Settled, &mut last)? {
+                    Some(next) => self.respond(call, next, last).into(),
+                    None => last.unwrap_or_default(),
+                })
+            }),
         }
+    }
+
+    /// Hands a response to the call; `None` when the caller gets it (it is then `last`), else
+    /// what the call waits for next.
+    fn on_response(
+        self: &Rc<Self>,
+        call: &mut Authorized,
+        response: JsValue,
+        last: &mut Option<JsValue>,
+    ) -> Result<Option<Pending>, JsValue> {
+        let seen = head(&response, |status| self.read(|engine| engine.refreshes_on(status)));
+        *last = Some(response);
+        let input = Input::Response(Head {
+            status: seen.status,
+            www_authenticate: seen.www_authenticate.as_deref(),
+            date_ms: seen.date_ms,
+            age: seen.age,
+        });
+        self.advance(call, input, last)
     }
 
     /// `free()`: forget the token, stop the timer, the wake-ups and the channel, even while

@@ -32,6 +32,7 @@ use crate::event::{Event, Reason, Trigger};
 use crate::expiry::{backoff_delay_ms, due_at_ms, jitter_ms, FAILED_REFRESH_COOLDOWN_MS, MAX_TIMER_SLICE_MS};
 use crate::json::ParseNumber;
 use crate::options::Settings;
+use crate::origin::origin_of;
 use crate::tabs::{Message, Peer, Shared, TabId};
 use crate::token::Token;
 use crate::token_result::{parse_token_result, NewToken, TokenResultInput};
@@ -285,9 +286,11 @@ impl Engine {
 
     // --- requests ----------------------------------------------------------------------------
 
-    /// Whether a request gets the token and the refresh handling: its origin is allowed, and the
-    /// caller neither opted out (`auth: false`) nor set `Authorization` itself.
-    pub fn authorizes(&self, origin: &str, opted_out: bool, has_authorization: bool) -> bool {
+    /// Whether a request to `url` (as the host serialized it) gets the token and the refresh
+    /// handling: its origin is allowed, and the caller neither opted out (`auth: false`) nor set
+    /// `Authorization` itself.
+    pub fn authorizes(&self, url: &str, opted_out: bool, has_authorization: bool) -> bool {
+        let origin = origin_of(url);
         !opted_out && !has_authorization && self.allowed_origins.iter().any(|allowed| allowed == origin)
     }
 
@@ -295,6 +298,12 @@ impl Engine {
     /// carries `Age`.
     pub fn observe_response(&mut self, date_ms: Option<f64>, has_age: bool, now: f64) {
         self.skew.observe_response(date_ms, has_age, now);
+    }
+
+    /// Whether a response with `status` may ask for a new token (it is in `refreshOn`), so that
+    /// its `WWW-Authenticate` matters.
+    pub fn refreshes_on(&self, status: u16) -> bool {
+        self.settings.refresh_on.contains(&status)
     }
 
     /// Whether a response asks for a new token (`refreshOn`, not `insufficient_scope`).

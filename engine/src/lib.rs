@@ -5,7 +5,8 @@
 //! - [`call::Call`]: one `fetch` call, step by step.
 //! - [`token`], [`jwt`], [`token_result`]: what a token is, what its claims say, what a refresh may
 //!   return; [`expiry`], [`clock`], [`challenge`], [`options`]: the rules they follow;
-//!   [`event`], [`tabs`]: what goes out to the application and to other tabs.
+//!   [`event`], [`tabs`]: what goes out to the application and to other tabs; [`origin`]: which
+//!   URL a request goes to.
 //!
 //! The browser shell (the `tokenfetch` crate) feeds it what happened and does what it says, the
 //! way quinn-proto's `Connection` is driven by quinn:
@@ -36,6 +37,7 @@ pub mod expiry;
 pub mod json;
 pub mod jwt;
 pub mod options;
+pub mod origin;
 pub mod tabs;
 #[cfg(test)]
 mod test_support;

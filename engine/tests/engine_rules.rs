@@ -244,11 +244,13 @@ fn expiry_decisions_use_the_servers_clock() {
 #[test]
 fn only_allowed_origins_without_an_opt_out_or_own_authorization_get_the_token() {
     let e = engine(config(60.0), Some(token("t")), T);
-    assert!(e.authorizes("https://api.example", false, false));
-    assert!(!e.authorizes("https://evil.example", false, false));
-    assert!(!e.authorizes("null", false, false));
-    assert!(!e.authorizes("https://api.example", true, false), "auth: false");
-    assert!(!e.authorizes("https://api.example", false, true), "the caller's own Authorization");
+    assert!(e.authorizes("https://api.example/v1/me", false, false));
+    assert!(!e.authorizes("https://evil.example/v1/me", false, false));
+    assert!(!e.authorizes("https://api.example.evil.example/", false, false));
+    assert!(!e.authorizes("http://api.example/v1/me", false, false), "another scheme is another origin");
+    assert!(!e.authorizes("blob:https://api.example/1f2e", false, false));
+    assert!(!e.authorizes("https://api.example/", true, false), "auth: false");
+    assert!(!e.authorizes("https://api.example/", false, true), "the caller's own Authorization");
 }
 
 #[test]

@@ -10,26 +10,13 @@
 mod events;
 mod options;
 
-use alloc::boxed::Box;
-use alloc::rc::Rc;
-use core::future::Future;
-use core::pin::Pin;
-
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::client::Client;
 use crate::error::OptionsError;
-use crate::web::host::{construct, get, static_call};
-
-/// A promise of `future`. Every method boxes its future to the same type, so wasm-bindgen's
-/// promise adapter exists once in the wasm, not once per method.
-fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(future);
-    future_to_promise(future)
-}
+use crate::web::host::{construct, get};
+use crate::web::signal::{promise, rejected};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
@@ -88,21 +75,15 @@ impl AuthClient {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         init: Option<AuthRequestInit>,
     ) -> Promise {
-        let reject =
-            |error: &JsValue| static_call("Promise", "reject", error).unwrap_or_default().unchecked_into::<Promise>();
         if input.is_undefined() {
             let message = JsValue::from_str("AuthClient.fetch: 1 argument required, but only 0 present");
-            return reject(&construct("TypeError", &message, &JsValue::UNDEFINED).unwrap_or(message));
+            return rejected(&construct("TypeError", &message, &JsValue::UNDEFINED).unwrap_or(message));
         }
         // As `fetch`: `init` goes to `new Request` as it is (`auth` is ignored there).
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        let opted_out = get(&init, "auth").as_bool() == Some(false);
-        // Built now, as `fetch` does; what fails here rejects at once.
-        let shared = self.0.shared();
-        match shared.prepare(&input, &init, opted_out) {
-            Err(error) => reject(&error),
-            Ok(prepared) => promise(Rc::clone(shared).send(prepared)),
-        }
+        let opted_out = !init.is_undefined() && get(&init, "auth").as_bool() == Some(false);
+        // Built and sent now, as `fetch` does; what fails here rejects at once.
+        self.0.shared().fetch(&input, &init, opted_out).unwrap_or_else(|error| rejected(&error))
     }
 
     /// Replaces the token (re-arms the refresh timer); `null` or `""` forgets it.

@@ -7,21 +7,24 @@ use alloc::string::String;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::web::host::{construct, get, global, global_call, invoke, static_call};
 
 const NONE: JsValue = JsValue::UNDEFINED;
 
-/// Sends `request` through the global `fetch`; a rejection (the network's `TypeError`, an
-/// `AbortError`) comes back unchanged.
-pub(crate) async fn send(request: &JsValue) -> Result<JsValue, JsValue> {
-    JsFuture::from(global_call("fetch", request, &NONE)?.unchecked_into::<Promise>()).await
+/// Sends `request` through the global `fetch`; what the promise rejects with (the network's
+/// `TypeError`, an `AbortError`) reaches the caller unchanged.
+pub(crate) fn send(request: &JsValue) -> Result<Promise, JsValue> {
+    Ok(global_call("fetch", request, &NONE)?.unchecked_into())
 }
 
-/// `new Request(input, init)` with a string or `URL` input resolved against `base` (when given):
-/// built at once, so a `Request` input's body is used and a `Headers` object is read now.
+/// `new Request(input, init)`, built at once (a `Request` input's body is used and a `Headers`
+/// object is read now). Without `base`, a relative URL resolves as `fetch` resolves it (the
+/// document's base URL); with it, a string or `URL` input resolves against `base`.
 pub(crate) fn new_request(input: &JsValue, init: &JsValue, base: Option<&str>) -> Result<JsValue, JsValue> {
+    let Some(base) = base else {
+        return construct("Request", input, init);
+    };
     // `input instanceof Request`, through the operations every other call uses.
     let prototype = get(&get(&global(), "Request"), "prototype");
     if invoke(&prototype, "isPrototypeOf", input, &NONE)?.as_bool() == Some(true) {
@@ -29,8 +32,7 @@ pub(crate) fn new_request(input: &JsValue, init: &JsValue, base: Option<&str>) -
     }
     // `fetch` applies `String()` to anything that is not a Request.
     let text = if input.is_string() { input.clone() } else { global_call("String", input, &NONE)? };
-    let base = base.map_or(NONE, JsValue::from_str);
-    construct("Request", &get(&construct("URL", &text, &base)?, "href"), init)
+    construct("Request", &get(&construct("URL", &text, &JsValue::from_str(base))?, "href"), init)
 }
 
 /// The serialized origin of an absolute URL (`"null"` for opaque ones), or `None`.
@@ -59,16 +61,19 @@ pub(crate) struct ResponseHead {
     pub(crate) age: bool,
 }
 
-/// Reads a response's status and the headers that matter.
-pub(crate) fn head(response: &JsValue) -> ResponseHead {
+/// Reads a response's status and the headers that matter: `WWW-Authenticate` only for a status
+/// that `challenged` says may ask for a new token, `Age` only beside a `Date`.
+pub(crate) fn head(response: &JsValue, challenged: impl FnOnce(u16) -> bool) -> ResponseHead {
     let headers = get(response, "headers");
+    let status = get(response, "status").as_f64().unwrap_or(0.0) as u16;
+    let date = invoke(&headers, "get", &JsValue::from_str("Date"), &NONE).unwrap_or(JsValue::NULL);
+    let date_ms =
+        if date.is_null() { None } else { static_call("Date", "parse", &date).ok().and_then(|ms| ms.as_f64()) };
     ResponseHead {
-        status: get(response, "status").as_f64().unwrap_or(0.0) as u16,
-        www_authenticate: header(&headers, "WWW-Authenticate"),
-        date_ms: header(&headers, "Date")
-            .and_then(|date| static_call("Date", "parse", &JsValue::from_str(&date)).ok()?.as_f64())
-            .filter(|ms| ms.is_finite()),
-        age: header(&headers, "Age").is_some(),
+        status,
+        www_authenticate: if challenged(status) { header(&headers, "WWW-Authenticate") } else { None },
+        date_ms: date_ms.filter(|ms| ms.is_finite()),
+        age: date_ms.is_some() && header(&headers, "Age").is_some(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Futures resolved from Rust (a timer callback, an event listener, another task) instead of a
 //! JS promise round trip: a one-shot [`Signal`], a cancellable [`sleep`], [`first_of`] two
-//! futures, and [`unless_aborted`] for an `AbortSignal`.
+//! futures, and [`unless_aborted`] for an `AbortSignal`; and the way back to JS promises
+//! ([`promise`], [`rejected`]).
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
@@ -10,10 +11,13 @@ use core::future::{poll_fn, Future};
 use core::pin::{pin, Pin};
 use core::task::{Context, Poll, Waker};
 
+use js_sys::Promise;
 use tokenfetch_engine::Outcome;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
 
-use crate::web::host::{get, invoke, Callback, Timeout};
+use crate::web::host::{get, invoke, static_call, Callback, Timeout};
 
 /// A value set once, and the tasks waiting for it. One type for every use (a refresh's outcome,
 /// or just "it happened": `Ok(())`), so its code exists once in the wasm.
@@ -57,6 +61,18 @@ impl Future for Wait {
         }
         Poll::Pending
     }
+}
+
+/// A promise of `future`. Every caller boxes its future to the same type, so wasm-bindgen's
+/// promise adapter exists once in the wasm.
+pub(crate) fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(future);
+    future_to_promise(future)
+}
+
+/// `Promise.reject(error)`.
+pub(crate) fn rejected(error: &JsValue) -> Promise {
+    static_call("Promise", "reject", error).unwrap_or_default().unchecked_into()
 }
 
 /// Resolves after `ms`; dropping it cancels the timer.

@@ -103,7 +103,7 @@ async fn post(url: &str, controller: &JsValue) -> Answer {
     set(&init, "credentials", &JsValue::from_str("include"));
     set(&init, "signal", &get(controller, "signal"));
     let request = construct("Request", &JsValue::from_str(url), &init).map_err(network)?;
-    let response = send(&request).await.map_err(network)?;
+    let response = JsFuture::from(send(&request).map_err(network)?).await.map_err(network)?;
     if get(&response, "ok").as_bool() != Some(true) {
         let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
         return Err(Failure { reason: Reason::RefreshUrlStatus, status: Some(status) }.into());
