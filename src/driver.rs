@@ -317,11 +317,8 @@ impl Shared {
         match pending {
             Pending::Response(sent) => {
                 let on_response = Closure::once_into_js(move |response: JsValue| -> JsValue {
-                    match self.on_response(&mut call, response, &mut last) {
-                        Ok(None) => last.unwrap_or_default(),
-                        Ok(Some(next)) => self.respond(call, next, last).into(),
-                        Err(error) => rejected(&error).into(),
-                    }
+                    let next = self.on_response(&mut call, response, &mut last);
+                    self.then(call, next, last)
                 });
                 match invoke(&sent, "then", &on_response, &JsValue::UNDEFINED) {
                     Ok(then) => then.unchecked_into(),
@@ -331,11 +328,25 @@ impl Shared {
             Pending::Refresh(done) => promise(async move {
                 // How it ended does not matter here: the call asks the engine.
                 let _outcome = unless_aborted(done.wait(), &call.signal).await?;
-                Ok(match self.advance(&mut call, Input::Settled, &mut last)? {
-                    Some(next) => self.respond(call, next, last).into(),
-                    None => last.unwrap_or_default(),
-                })
+                let next = self.advance(&mut call, Input::Settled, &mut last);
+                Ok(self.then(call, next, last))
             }),
+        }
+    }
+
+    /// What a call's promise resolves to after a step: the response the caller gets, the promise
+    /// of the next step, or the rejection.
+    #[inline(never)]
+    fn then(
+        self: Rc<Self>,
+        call: Authorized,
+        next: Result<Option<Pending>, JsValue>,
+        last: Option<JsValue>,
+    ) -> JsValue {
+        match next {
+            Ok(Some(next)) => self.respond(call, next, last).into(),
+            Ok(None) => last.unwrap_or_default(),
+            Err(error) => rejected(&error).into(),
         }
     }
 

@@ -11,11 +11,15 @@
 /// (lowercase scheme and host, no default port, no credentials in a `Request`'s URL, a path
 /// that starts with `/`); `"null"` for every other scheme, which never gets the token.
 pub fn origin_of(url: &str) -> &str {
-    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
-        return "null";
+    let bytes = url.as_bytes();
+    let scheme = match () {
+        _ if bytes.starts_with(b"https://") => 8,
+        _ if bytes.starts_with(b"http://") => 7,
+        _ => return "null",
     };
-    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    url.get(..url.len() - rest.len() + host_len).unwrap_or("null")
+    let authority = bytes.get(scheme..).unwrap_or_default();
+    let host = authority.iter().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(authority.len());
+    url.get(..scheme + host).unwrap_or("null")
 }
 
 #[cfg(test)]
