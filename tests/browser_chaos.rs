@@ -18,7 +18,7 @@ const PER_CLIENT: u32 = 100;
 #[wasm_bindgen_test]
 async fn under_chaos_every_request_settles_and_nothing_loops() {
     let ns = ns("chaos");
-    let clients = Array::new();
+    let mut clients = Vec::new();
     let callbacks = Array::new();
     let logs = Array::new();
     // A session cookie for the clients that refresh through refreshUrl.
@@ -38,7 +38,7 @@ async fn under_chaos_every_request_settles_and_nothing_loops() {
         } else {
             options.set("onTokenExpired", callback.clone())
         };
-        clients.push(&options.build());
+        clients.push(options.build());
         callbacks.push(&callback);
         logs.push(&log);
     }
@@ -47,7 +47,7 @@ async fn under_chaos_every_request_settles_and_nothing_loops() {
     ))
     .await;
 
-    let outcome = storm(&clients, PER_CLIENT, "/api/me", 90_000).await;
+    let outcome = storm(&array_of(&clients), PER_CLIENT, "/api/me", 90_000).await;
     control(&format!("/control/chaos?ns={ns}&seconds=0")).await;
 
     let number = |name: &str| field(&outcome, name).as_f64().unwrap_or(-1.0);
@@ -84,7 +84,7 @@ async fn under_chaos_every_request_settles_and_nothing_loops() {
     assert!(f64::from(refreshes) <= server_401s, "every refresh was caused by a 401: {refreshes} > {server_401s}");
     assert!(logs.iter().all(|l| refreshes_never_overlap(&l)), "refreshes of one client never overlapped");
 
-    for client in clients.iter() {
+    for client in &clients {
         for _ in 0..3 {
             assert_eq!(status(&get(&client, "/api/me").await), 200, "works normally after the chaos");
         }
