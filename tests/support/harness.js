@@ -129,11 +129,12 @@ export async function steady(client, path, everyMs, durationMs) {
 export async function rejection(promise) {
   try { await promise; return null; } catch (e) { return e; }
 }
-// How many microtask turns pass between calling `start()` and the settling of the promise it
-// returns being observed (0: it was settled when returned). Gives up after 1000 turns.
-export function turnsToSettle(start) {
+// How many microtask turns pass between calling `client.fetch(input, init)` (the global `fetch`
+// when `client` is null) and its promise being seen settled: 0 when it was settled when
+// returned. Gives up after 1000 turns (Infinity).
+export function turnsToSettle(client, input, init) {
   let settled = false;
-  const promise = start();
+  const promise = client ? client.fetch(input, init) : fetch(input, init);
   promise.then(() => { settled = true; }, () => { settled = true; });
   return new Promise((resolve) => {
     let turns = 0;

@@ -84,9 +84,10 @@ extern "C" {
     pub async fn steady(client: &JsValue, path: &str, every_ms: u32, duration_ms: u32) -> JsValue;
     pub async fn storm(clients: &js_sys::Array, per_client: u32, path: &str, deadline_ms: u32) -> JsValue;
     pub async fn rejection(promise: &js_sys::Promise) -> JsValue;
-    /// Microtask turns between calling `start` and observing its promise settled.
+    /// Microtask turns between calling `client.fetch(input, init)` (the global `fetch` for
+    /// `null`) and seeing its promise settled.
     #[wasm_bindgen(js_name = turnsToSettle)]
-    pub async fn turns_to_settle(start: &js_sys::Function) -> JsValue;
+    pub async fn turns_to_settle(client: &JsValue, input: &JsValue, init: &JsValue) -> JsValue;
     /// `client.fetch(...args)` (the global `fetch` for `null`): `{ threw, resolved, value, error, name, isTypeError }`.
     #[wasm_bindgen(js_name = settleOf)]
     pub async fn settle_of(client: &JsValue, args: &js_sys::Array) -> JsValue;
