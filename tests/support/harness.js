@@ -81,6 +81,13 @@ export function recorder() {
 }
 export function events(fn) { return fn.events; }
 export function eventTypes(fn) { return fn.events.map((e) => e.type).join(","); }
+// The shortest time (ms) between `since` and the first event of `type`, or between two of them.
+export function shortestGap(recorder, type, since) {
+  let last = since;
+  let shortest = Infinity;
+  for (const e of recorder.events) if (e.type === type) { shortest = Math.min(shortest, e.at - last); last = e.at; }
+  return shortest;
+}
 export function countEvents(recorder, type) { return recorder.events.filter((e) => e.type === type).length; }
 export function throwingSink() { return () => { throw new Error("listener bug"); }; }
 // True when refresh-start and its outcome alternate: no two refreshes of one client overlapped.
@@ -156,6 +163,8 @@ export async function settleOf(client, args) {
 }
 export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 export function now() { return Date.now(); }
+// The real time, however the tests shifted Date.now().
+export function realTime() { return realNow(); }
 export function field(object, path) { return path.split(".").reduce((o, k) => (o == null ? o : o[k]), object); }
 
 // Fires `perClient` requests through each client at once, each with its own X-Request-Id, and

@@ -63,6 +63,12 @@ extern "C" {
     pub fn events(recorder: &JsValue) -> js_sys::Array;
     #[wasm_bindgen(js_name = eventTypes)]
     pub fn event_types(recorder: &JsValue) -> String;
+    /// Shortest time (ms) from `since` to the first event of `kind`, or between two of them.
+    #[wasm_bindgen(js_name = shortestGap)]
+    pub fn shortest_gap(recorder: &JsValue, kind: &str, since: f64) -> f64;
+    /// The real time (ms since the epoch), however the test shifted `Date.now()`.
+    #[wasm_bindgen(js_name = realTime)]
+    pub fn real_time() -> f64;
     #[wasm_bindgen(js_name = countEvents)]
     pub fn count_events(recorder: &JsValue, kind: &str) -> u32;
     #[wasm_bindgen(js_name = throwingSink)]
