@@ -162,11 +162,11 @@ async fn fifty_401s_and_the_timer_together_rotate_the_refresh_token_once() {
     let stats = stats(&ns).await;
     let start = events(&log).iter().find(|e| field(e, "type").as_string().as_deref() == Some("refresh-start"));
     let end = events(&log).iter().find(|e| field(e, "type").as_string().as_deref() == Some("refreshed"));
+    let trigger = start.as_ref().and_then(|e| field(e, "trigger").as_string());
     let (started_at, ended_at) = (start.map(|e| field(&e, "at").as_f64()), end.map(|e| field(&e, "at").as_f64()));
     web_sys::console::log_1(
         &format!(
-            "timer due at {due}, refresh {started_at:?}..{ended_at:?} ({:?}), {} retries",
-            start.as_ref().map(|e| field(e, "trigger").as_string()),
+            "timer due at {due}, refresh {started_at:?}..{ended_at:?} (trigger {trigger:?}), {} retries",
             count_events(&log, "retry")
         )
         .into(),
