@@ -229,6 +229,19 @@ export function abortLater(ms) { const c = new AbortController(); setTimeout(() 
 export function requestObject(url, method, text) { return new Request(url, { method, body: text, headers: { "Content-Type": "text/plain" } }); }
 // A request init whose headers are a live `Headers` object, returned beside it to change later.
 export function initWithHeaders(pairs) { const headers = new Headers(pairs); return { init: { headers }, headers }; }
+// Whether a ReadableStream body is locked right after `fetch` (the global one, then
+// `client.fetch`) returns: `{ global, client }`. Waits for both calls to settle, however they end
+// (Chromium refuses stream uploads over HTTP/1.1; Firefox sends the stream's toString()).
+export async function streamLockedOnReturn(client, url) {
+  const stream = () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("abc")); c.close(); } });
+  const [a, b] = [stream(), stream()];
+  const byFetch = fetch(url, { method: "POST", body: a, duplex: "half" });
+  const global = a.locked;
+  const byClient = client.fetch(url, { method: "POST", body: b, duplex: "half" });
+  const locked = b.locked;
+  await Promise.allSettled([byFetch, byClient]);
+  return { global, client: locked };
+}
 export function isInstance(value, name) { return value instanceof globalThis[name]; }
 
 // --- the console, memory, tokens -------------------------------------------------------------

@@ -115,6 +115,9 @@ extern "C" {
     /// `{ init: { headers }, headers }` with a live `Headers` object built from `pairs`.
     #[wasm_bindgen(js_name = initWithHeaders)]
     pub fn init_with_headers(pairs: &JsValue) -> JsValue;
+    /// Whether a stream body is locked right after `fetch` / `client.fetch` returns: `{ global, client }`.
+    #[wasm_bindgen(js_name = streamLockedOnReturn)]
+    pub async fn stream_locked_on_return(client: &JsValue, url: &str) -> JsValue;
     #[wasm_bindgen(js_name = isInstance)]
     pub fn is_instance(value: &JsValue, class: &str) -> bool;
     #[wasm_bindgen(js_name = recordConsole)]
