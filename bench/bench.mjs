@@ -160,7 +160,7 @@ function snapshotPkg() {
 }
 
 async function measureSize() {
-  const files = ["tokenfetch_bg.wasm", "tokenfetch.js", "index.js"];
+  const files = ["tokenfetch_bg.wasm", "index.js"];
   const tfFiles = files.map((f) => {
     const path = join(pkgDir, f);
     if (!existsSync(path)) throw new Error(`pkg/${f} is missing: run npm run build`);
@@ -179,7 +179,7 @@ async function measureSize() {
   ];
   // tokenfetch's JS through the same esbuild step as the others, beside its .wasm: what an app
   // bundling it would ship. Reported, not the target's figure.
-  const tfBundle = await bundle("tokenfetch.js");
+  const tfBundle = await bundle("index.js");
   const wasm = tfFiles[0];
   rows.push({
     name: "tokenfetch (JS via esbuild --minify) + .wasm",

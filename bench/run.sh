@@ -7,39 +7,24 @@
 #      BENCH_PORT (default 8910), CHROMIUM (default /usr/bin/chromium), BENCH_QUICK=1 (small
 #      counts to try the harness; its figures are not the benchmark's)
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+script_name=bench # the prefix of die's messages
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 cd "$ROOT"
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export DEBIAN_FRONTEND=noninteractive
 
 say() { printf 'bench: %s\n' "$*"; }
-die() {
-  printf 'bench: error: %s\n' "$*" >&2
-  exit 1
-}
 
 command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first"
 
 # --- bench/node_modules: the clients compared, esbuild, playwright-core ------------------------
-stamp=bench/node_modules/.package-lock.json # npm rewrites it after every install
-if [[ -f "$stamp" && "$stamp" -nt bench/package.json && "$stamp" -nt bench/package-lock.json ]]; then
-  say "found bench/node_modules (up to date with bench/package-lock.json)"
-else
-  say "installing bench devDependencies (npm ci in bench/)"
-  (cd bench && npm ci --no-audit --no-fund --loglevel=error </dev/null)
-fi
+npm_deps "$ROOT/bench"
 
 # --- Chromium (Debian's; never a downloaded browser) -------------------------------------------
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
   [[ -z "${CHROMIUM:-}" ]] || die "CHROMIUM=$CHROMIUM is not an executable"
-  command -v apt-get >/dev/null || die "no Chromium at /usr/bin/chromium and no apt-get: install Chromium or set CHROMIUM"
-  ((EUID == 0)) || die "no Chromium at /usr/bin/chromium; as root run: apt-get update && apt-get install -y chromium"
-  say "installing chromium with apt-get"
-  apt-get update -qq
-  apt-get install -y -qq chromium </dev/null >/dev/null
+  apt_install chromium
 fi
 
 # --- pkg/ ---------------------------------------------------------------------------------------
@@ -53,7 +38,7 @@ case "$build_mode" in
     ;;
   auto)
     build=0
-    if [[ ! -f "$wasm" || ! -f pkg/tokenfetch.js || ! -f pkg/index.js ]]; then
+    if [[ ! -f "$wasm" || ! -f pkg/index.js ]]; then
       build=1
     else
       newer="$(find src pkg-template Cargo.toml Cargo.lock scripts/build.sh scripts/merge-pkg.mjs \
@@ -71,9 +56,7 @@ else
 fi
 
 # --- the release devserver (cargo rebuilds it only when its sources changed) --------------------
-target="${CARGO_TARGET_DIR:-$(cargo metadata --no-deps --format-version 1 |
-  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')}"
 say "building the release devserver (cargo build --release -p tokenfetch-devserver)"
 cargo build --quiet --release -p tokenfetch-devserver
 
-exec node bench/bench.mjs --server "$target/release/tokenfetch-devserver"
+exec node bench/bench.mjs --server "$(target_dir)/release/tokenfetch-devserver"

@@ -1,6 +1,6 @@
-// End-to-end tests of the demo pages as a person uses them, in headless Chromium against the
-// devserver serving the assembled site with short tokens (--ttl 6, pages told ?ahead=2), so
-// that tokens expire and get refreshed while the test watches.
+// End-to-end tests of the demo pages as a person uses them, in headless Chromium or in WebKit
+// (--engine), against the devserver serving the assembled site with short tokens (--ttl 6,
+// pages told ?ahead=2), so that tokens expire and get refreshed while the test watches.
 //
 // For each of /plain/ and /react/, in one tab, step by step:
 //   loaded          the page loads, logs in and answers its first request; no page error
@@ -8,9 +8,14 @@
 //   revoke          "Revoke all tokens" → the next request is a 401 the client recovers from
 //   expiry          past the token lifetime: timer refreshes, requests still succeed
 //   refresh-failed  "Break /auth/refresh" + client.refresh() → a failed-refresh entry
-// Each step saves test-output/e2e/<page>-<step>.png and checks the picture is not blank.
+// Each step saves test-output/e2e/<page>-<step>.png (webkit-<page>-<step>.png in WebKit) and
+// checks the picture is not blank.
 //
-//   node e2e/demo.e2e.mjs --server target/debug/tokenfetch-devserver --site target/e2e-site
+//   node e2e/demo.e2e.mjs --server target/debug/tokenfetch-devserver --site target/e2e-site [--engine chromium|webkit]
+//
+// WebKit is driven through classic WebDriver, which has no preload scripts and no console or
+// network events: there the page-error and CSP listeners start once the page has loaded, and
+// failed requests are not seen (the page's own status and counters still are).
 //
 // --site is a folder laid out as scripts/common.sh's assemble_site makes it (/, /plain/,
 // /react/, /shared/, /pkg/). Env: TF_E2E_PORT (default 8900; the second origin is the next
@@ -18,11 +23,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, runSuite, serverBinFromArgs, sleep } from "../scripts/lib/browser.mjs";
+import { check, engineFromArgs, runSuite, serverBinFromArgs, sleep } from "../scripts/lib/browser.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const usage = "node e2e/demo.e2e.mjs --server PATH_TO_TOKENFETCH_DEVSERVER --site ASSEMBLED_SITE_DIR";
+const usage = "node e2e/demo.e2e.mjs --server PATH_TO_TOKENFETCH_DEVSERVER --site ASSEMBLED_SITE_DIR [--engine chromium|webkit]";
 const serverBin = serverBinFromArgs(usage);
+const engine = engineFromArgs();
 const siteIndex = process.argv.indexOf("--site");
 const site = siteIndex >= 0 ? process.argv[siteIndex + 1] : undefined;
 if (!site) {
@@ -40,9 +46,18 @@ const pages = [
   ["react", "/react/"],
 ];
 
-// The browser logs every non-2xx fetch as a console error; these are the ones the scenario
+// Chromium logs every non-2xx fetch as a console error; these are the ones the scenario
 // causes on purpose (a revoked token, a broken refresh endpoint).
 const expectedConsole = /Failed to load resource: the server responded with a status of (401|503)\b/;
+
+/** Whether a problem the page reported is one the scenario causes on purpose. */
+function expected(problem) {
+  if (problem.kind === "console") return expectedConsole.test(problem.text);
+  // The client cancels the body of a 401 it answers with a retry: Chromium reports that
+  // response as aborted. Anything else failing is a problem.
+  if (problem.kind === "requestfailed") return problem.errorText === "net::ERR_ABORTED" && problem.status === 401;
+  return false;
+}
 
 /** Pixels of a PNG, decoded by the page itself: fails if the picture is (nearly) one colour. */
 async function checkNotBlank(page, png, name) {
@@ -69,14 +84,17 @@ async function checkNotBlank(page, png, name) {
 function demoChecks(browser, origin, [label, path]) {
   const ns = `e2e-${label}-${process.pid}-${Date.now()}`;
   const url = `${origin}${path}?ns=${ns}&ahead=${AHEAD}&every=1000&fail=15`;
-  const problems = [];
+  const shotPrefix = engine === "chromium" ? label : `${engine}-${label}`;
   let context;
   let page;
   let loadFailed = false;
 
   const stats = async () => (await fetch(`${origin}/control/stats?ns=${ns}`)).json();
-  const counter = async (key) => Number(await page.locator(`[data-counter="${key}"] b`).textContent());
-  const entries = (kind, what) => page.locator(`#events li[data-kind="${kind}"]${what ? `[data-what="${what}"]` : ""}`);
+  const counter = async (key) => Number(await page.text(`[data-counter="${key}"] b`));
+  const entriesSelector = (kind, what) => `#events li[data-kind="${kind}"]${what ? `[data-what="${what}"]` : ""}`;
+  const entries = (kind, what) => page.count(entriesSelector(kind, what));
+  const firstEntryText = (kind, what) => page.text(entriesSelector(kind, what));
+  const left = () => page.text("#token-left");
   const waitFor = async (description, condition, timeoutMs) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -85,17 +103,21 @@ function demoChecks(browser, origin, [label, path]) {
       await sleep(100);
     }
   };
-  const noProblems = () => check(problems.length === 0, problems.splice(0).join("\n  "));
+  const noProblems = async () => {
+    const problems = (await page.takeProblems()).filter((p) => !expected(p));
+    check(problems.length === 0, problems.map((p) => `${p.kind}: ${p.text}`).join("\n  "));
+  };
   const noVisibleError = async () => {
-    check((await page.locator("#status").textContent()) === "ok", `status: ${await page.locator("#status").textContent()}`);
+    const status = await page.text("#status");
+    check(status === "ok", `status: ${status}`);
     check((await counter("requestsFailed")) === 0, `${await counter("requestsFailed")} request(s) failed on the page`);
   };
   const screenshot = async (step) => {
     const png = await page.screenshot({ fullPage: true });
-    const file = join(shots, `${label}-${step}.png`);
+    const file = join(shots, `${shotPrefix}-${step}.png`);
     writeFileSync(file, png);
     const s = await checkNotBlank(page, png, file);
-    console.log(`  ${label}-${step}.png: ${s.width}x${s.height}, ${s.colours} colours`);
+    console.log(`  ${shotPrefix}-${step}.png: ${s.width}x${s.height}, ${s.colours} colours`);
   };
 
   const step = (name, run, { last = false } = {}) => [
@@ -105,7 +127,7 @@ function demoChecks(browser, origin, [label, path]) {
       let failure = null;
       try {
         await run();
-        noProblems();
+        await noProblems();
       } catch (err) {
         failure = err;
       }
@@ -124,45 +146,34 @@ function demoChecks(browser, origin, [label, path]) {
   return [
     step("loaded", async () => {
       context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-      page = await context.newPage();
-      page.setDefaultTimeout(10_000);
-      await page.addInitScript(() => {
+      await context.addInitScript(() => {
         window.cspViolations = [];
         document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
       });
-      page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-      page.on("console", (msg) => {
-        if (msg.type() === "error" && !expectedConsole.test(msg.text())) problems.push(`console error: ${msg.text()}`);
-      });
-      page.on("requestfailed", async (req) => {
-        // The client cancels the body of a 401 it answers with a retry: Chromium reports that
-        // response as aborted. Anything else failing is a problem.
-        const status = (await req.response().catch(() => null))?.status();
-        if (req.failure()?.errorText === "net::ERR_ABORTED" && status === 401) return;
-        problems.push(`request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText} (status ${status ?? "none"})`);
-      });
-      const res = await page.goto(url);
-      check(res?.ok(), `GET ${path} answered ${res?.status()}`);
-      await page.waitForFunction(() => document.body.dataset.status && document.body.dataset.status !== "loading…", null, { timeout: 20_000 });
-      check((await page.evaluate(() => document.body.dataset.status)) === "ok", `status: ${await page.locator("#status").textContent()}`);
-      check((await entries("token").count()) === 1, "no token-installed entry");
+      page = await context.newPage();
+      const res = await fetch(url);
+      check(res.ok, `GET ${path} answered ${res.status}`);
+      await page.goto(url);
+      await page.waitFor(() => document.body.dataset.status && document.body.dataset.status !== "loading…", null, { timeout: 20_000, what: "the page's status" });
+      check((await page.evaluate(() => document.body.dataset.status)) === "ok", `status: ${await page.text("#status")}`);
+      check((await entries("token")) === 1, "no token-installed entry");
       // /react/ runs under the CSP the package README recommends ('wasm-unsafe-eval', no inline script).
       const violations = await page.evaluate(() => window.cspViolations);
       check(violations.length === 0, `CSP violations: ${violations.join("; ")}`);
       if (label === "react") {
-        const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
+        const csp = await page.attr('meta[http-equiv="Content-Security-Policy"]', "content");
         check(/script-src 'self' 'wasm-unsafe-eval';/.test(csp ?? ""), `unexpected CSP: ${csp}`);
       }
-      await waitFor("the token's time left", async () => /s left/.test(await page.locator("#token-left").textContent()), 2_000);
+      await waitFor("the token's time left", async () => /s left/.test(await left()), 2_000);
     }),
 
     step("requests", async () => {
       await waitFor("3 successful requests", async () => (await counter("requestsOk")) >= 3, 10_000);
-      check((await entries("ok", "request").count()) >= 1, "no successful request on the timeline");
+      check((await entries("ok", "request")) >= 1, "no successful request on the timeline");
       // The countdown ticks.
-      const before = await page.locator("#token-left").textContent();
+      const before = await left();
       await sleep(300);
-      check((await page.locator("#token-left").textContent()) !== before, `the countdown is stuck at ${before}`);
+      check((await left()) !== before, `the countdown is stuck at ${before}`);
       const s = await stats();
       check(s.authorized >= 3, `the server saw ${s.authorized} authorized requests`);
       await noVisibleError();
@@ -170,13 +181,13 @@ function demoChecks(browser, origin, [label, path]) {
 
     step("revoke", async () => {
       // Revoke while the token is fresh, so that a request uses it before the timer replaces it.
-      await waitFor("a fresh token", async () => parseFloat(await page.locator("#token-left").textContent()) >= TTL - 1.5, 10_000);
+      await waitFor("a fresh token", async () => parseFloat(await left()) >= TTL - 1.5, 10_000);
       const { unauthorized } = await stats();
       await page.click("#btn-revoke");
-      await waitFor("a revoked-on-the-server entry", async () => (await entries("control").count()) >= 1, 5_000);
-      await waitFor("a 401 recovered by a retry", async () => (await entries("recovered", "request").count()) >= 1, 10_000);
-      check((await entries("recovered", "refresh").count()) >= 1, "no refresh-after-401 entry");
-      const text = await entries("recovered", "request").first().textContent();
+      await waitFor("a revoked-on-the-server entry", async () => (await entries("control")) >= 1, 5_000);
+      await waitFor("a 401 recovered by a retry", async () => (await entries("recovered", "request")) >= 1, 10_000);
+      check((await entries("recovered", "refresh")) >= 1, "no refresh-after-401 entry");
+      const text = await firstEntryText("recovered", "request");
       check(/401 → retried → 200/.test(text), `recovered entry reads: ${text}`);
       const s = await stats();
       check(s.unauthorized > unauthorized, "the server answered no 401 after the revoke");
@@ -184,26 +195,26 @@ function demoChecks(browser, origin, [label, path]) {
     }),
 
     step("expiry", async () => {
-      const proactive = await entries("proactive", "refresh").count();
+      const proactive = await entries("proactive", "refresh");
       const ok = await counter("requestsOk");
       const { tokensIssued } = await stats();
       await sleep((TTL + 1.5) * 1000); // the token held at the start has expired by now
-      const refreshed = (await entries("proactive", "refresh").count()) - proactive;
+      const refreshed = (await entries("proactive", "refresh")) - proactive;
       check(refreshed >= 1, "no proactive refresh while the token ran out");
       check((await counter("requestsOk")) >= ok + 4, "requests stopped succeeding");
       const s = await stats();
       check(s.tokensIssued > tokensIssued, "the server issued no new token");
-      check(!/expired|no token/.test(await page.locator("#token-left").textContent()), "the page shows an expired token");
+      check(!/expired|no token/.test(await left()), "the page shows an expired token");
       await noVisibleError();
       console.log(`  ${label}: ${refreshed} proactive refresh(es) in ${TTL + 1.5} s`);
     }),
 
     step("refresh-failed", async () => {
       await page.click("#btn-break");
-      await waitFor("the broken-refresh chip", async () => (await page.locator("#chip-refresh.bad").count()) === 1, 5_000);
+      await waitFor("the broken-refresh chip", async () => (await page.count("#chip-refresh.bad")) === 1, 5_000);
       await page.click("#btn-refresh");
-      await waitFor("a failed-refresh entry", async () => (await entries("failed", "refresh").count()) >= 1, 10_000);
-      const text = await entries("failed", "refresh").first().textContent();
+      await waitFor("a failed-refresh entry", async () => (await entries("failed", "refresh")) >= 1, 10_000);
+      const text = await firstEntryText("failed", "refresh");
       check(/refresh-url-status \(HTTP 503\)/.test(text), `failed-refresh entry reads: ${text}`);
       check((await counter("refreshesFailed")) >= 1, "the failed refresh is not counted");
       await fetch(`${origin}/control/reset?ns=${ns}`, { method: "POST" });
@@ -211,6 +222,6 @@ function demoChecks(browser, origin, [label, path]) {
   ];
 }
 
-await runSuite("e2e", { serverBin, port, entries: [[site, "."]], serverArgs: ["--ttl", String(TTL)] }, ({ server, browser }) =>
+await runSuite("e2e", { serverBin, port, entries: [[site, "."]], serverArgs: ["--ttl", String(TTL)], engine }, ({ server, browser }) =>
   pages.flatMap((p) => demoChecks(browser, server.origin, p)),
 );

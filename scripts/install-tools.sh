@@ -39,12 +39,9 @@ if [[ ! -f Cargo.lock ]]; then
   say "no Cargo.lock yet: generating it"
   cargo generate-lockfile --quiet
 fi
-wb_version="$(awk '
-  /^\[\[package\]\]/ { name = "" }
-  /^name = /         { name = $3 }
-  /^version = / && name == "\"wasm-bindgen\"" { gsub(/"/, "", $3); print $3; exit }
-' Cargo.lock)"
-[[ -n "$wb_version" ]] || die "wasm-bindgen is not in Cargo.lock"
+# cargo's own package id, e.g. registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@0.2.130
+wb_id="$(cargo pkgid --quiet wasm-bindgen)" || die "cargo pkgid found no single wasm-bindgen in Cargo.lock"
+wb_version="${wb_id##*[@#]}"
 have_wb="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
 have_runner="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)"
 if [[ "$have_wb" == "$wb_version" && "$have_runner" == "$wb_version" ]]; then
@@ -56,6 +53,8 @@ else
 fi
 
 # --- wasm-pack --------------------------------------------------------------------------------
+# Not used by npm run build or npm test (they call cargo and wasm-bindgen directly), but it is
+# how wasm-bindgen crates are usually tested by hand: `wasm-pack test --headless --chrome`.
 if command -v wasm-pack >/dev/null; then
   say "found $(wasm-pack --version)"
 else
@@ -72,23 +71,19 @@ if ((browsers)); then
     cargo install --quiet geckodriver
   fi
 
+  # Debian's Chromium, ChromeDriver and Firefox ESR; WebKitGTK (Safari's engine) with its
+  # WebDriver and MiniBrowser, and Xvfb for MiniBrowser to draw into.
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+  [[ -x "$(webkit_minibrowser)" ]] || missing+=(libwebkit2gtk-4.1-0)
+  command -v Xvfb >/dev/null || missing+=(xvfb)
   if ((${#missing[@]} == 0)); then
-    say "found chromium, chromedriver and firefox"
+    say "found chromium, chromedriver, firefox, WebKitWebDriver, MiniBrowser and Xvfb"
   else
-    apt_cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"
-    command -v apt-get >/dev/null ||
-      die "missing ${missing[*]} and there is no apt-get: install Chromium, ChromeDriver and Firefox by hand"
-    if ((EUID != 0)); then
-      die "missing ${missing[*]}; run this as root, then run this script again:
-    $apt_cmd"
-    fi
-    say "installing ${missing[*]} with apt-get"
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null
+    apt_install "${missing[@]}"
   fi
 fi
 
@@ -97,13 +92,4 @@ command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 ((node_major >= 20)) || die "Node.js $(node --version) is too old: 20 or newer is needed"
 
-stamp=node_modules/.package-lock.json # npm rewrites it after every install
-if [[ -f "$stamp" && "$stamp" -nt package.json && (! -f package-lock.json || "$stamp" -nt package-lock.json) ]]; then
-  say "found node_modules (up to date with package-lock.json)"
-elif [[ -f package-lock.json ]]; then
-  say "installing npm devDependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error </dev/null
-else
-  say "installing npm devDependencies (npm install)"
-  npm install --no-audit --no-fund --loglevel=error </dev/null
-fi
+npm_deps "$ROOT"

@@ -1,6 +1,7 @@
 // Lays pkg-template/ over the wasm-pack output in pkg/ (wasm-pack never merges a package.json
 // template, so this is our own step): copies every template file but package.json, and writes
 // pkg/package.json from pkg-template/package.json with the crate's version and the file list.
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,30 +15,24 @@ function fail(message) {
   process.exit(1);
 }
 
-// `version` of a TOML table (e.g. "package"), read line by line: enough for Cargo.toml.
-function tomlTableVersion(toml, table) {
-  let inTable = false;
-  for (const raw of toml.split(/\r?\n/)) {
-    const line = raw.replace(/#.*$/, "").trim();
-    const header = line.match(/^\[([^\]]+)\]$/);
-    if (header) {
-      inTable = header[1].trim() === table;
-      continue;
-    }
-    if (!inTable) continue;
-    const m = line.match(/^version\s*=\s*"([^"]+)"/);
-    if (m) return m[1];
-    if (/^version(\.workspace|\s*=\s*\{\s*workspace)/.test(line)) return { workspace: true };
-  }
-  return undefined;
-}
-
+// The crate's version as cargo resolves it (workspace inheritance included).
 function crateVersion() {
-  const toml = readFileSync(join(root, "Cargo.toml"), "utf8");
-  let version = tomlTableVersion(toml, "package");
-  if (version && version.workspace) version = tomlTableVersion(toml, "workspace.package");
-  if (typeof version !== "string") fail("no [package] version in Cargo.toml");
-  return version;
+  const manifest = join(root, "Cargo.toml");
+  let metadata;
+  try {
+    metadata = JSON.parse(
+      execFileSync("cargo", ["metadata", "--no-deps", "--format-version", "1", "--manifest-path", manifest], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        maxBuffer: 64 * 1024 * 1024,
+      }),
+    );
+  } catch (err) {
+    fail(`cargo metadata failed: ${err.message}`);
+  }
+  const crate = metadata.packages.find((p) => p.name === "tokenfetch");
+  if (!crate) fail(`cargo metadata lists no tokenfetch package in ${manifest}`);
+  return crate.version;
 }
 
 if (!existsSync(join(pkg, "tokenfetch_bg.wasm"))) fail("pkg/ has no tokenfetch_bg.wasm: run wasm-pack first");
@@ -56,7 +51,17 @@ rmSync(join(pkg, ".gitignore"), { force: true });
 // --target web, and the package's `./tokenfetch_bg.wasm` export is the file's URL, not them.
 rmSync(join(pkg, "tokenfetch_bg.wasm.d.ts"), { force: true });
 
-const required = ["index.js", "index.d.ts", "tokenfetch.js", "tokenfetch_bg.wasm", "tokenfetch.d.ts", "README.md", "LICENSE"];
+const required = [
+  "index.js",
+  "index.d.ts",
+  "node.js",
+  "react.js",
+  "react.d.ts",
+  "tokenfetch_bg.wasm",
+  "tokenfetch.d.ts",
+  "README.md",
+  "LICENSE",
+];
 for (const name of required) {
   if (!existsSync(join(pkg, name))) fail(`pkg/${name} is missing`);
 }

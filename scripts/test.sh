@@ -7,8 +7,12 @@
 #   TF_SMOKE_PORT       devserver port for the package smoke test (default 8797; +1 too)
 #   TF_TABS_PORT        devserver port for the cross-tab test (default 8940; +1 too)
 #   TF_E2E_PORT         devserver port for the demo pages' end-to-end test (default 8900; +1 too)
-#   CHROMEDRIVER, GECKODRIVER   WebDriver clients (default /usr/bin/chromedriver, geckodriver on PATH)
-#   WASM_BINDGEN_TEST_TIMEOUT   seconds per browser test run (default 300)
+#   TF_NODE_PORT        devserver port for tests/node (default 9200; +1 too)
+#   CHROMEDRIVER, GECKODRIVER, WEBKITWEBDRIVER   WebDriver servers (default /usr/bin/chromedriver,
+#                               geckodriver and WebKitWebDriver on PATH)
+#   WASM_BINDGEN_TEST_TIMEOUT   seconds per browser test binary (default 300)
+#   TF_SKIP_STEPS       steps not to run, by their function's name without step_ (e.g.
+#                       "fmt webkit e2e_webkit"); for local runs: they show as skipped
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -33,7 +37,29 @@ server_bin=""
 
 step_install() { bash scripts/install-tools.sh; }
 
-step_cargo_test() { cargo test --workspace; }
+step_fmt() {
+  cargo fmt --all --check -- --color never || die "the code above is not formatted: run cargo fmt --all"
+}
+
+# Every native test: libraries, binaries, examples, doc tests and the integration tests that are
+# not tests/browser_*.rs (those are wasm-only; natively they would print "running 0 tests").
+step_cargo_test() {
+  local args=(--workspace --lib --bins --examples) names name
+  names="$(native_integration_tests)"
+  for name in $names; do args+=(--test "$name"); done
+  cargo test "${args[@]}"
+  cargo test --workspace --doc
+}
+
+# Names of the workspace's integration test targets, browser_* excepted.
+native_integration_tests() {
+  cargo metadata --no-deps --format-version 1 --manifest-path "$ROOT/Cargo.toml" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+      const names = JSON.parse(s).packages.flatMap((p) => p.targets)
+        .filter((t) => t.kind.includes("test") && !t.name.startsWith("browser_")).map((t) => t.name);
+      console.log([...new Set(names)].join("\n"));
+    })'
+}
 
 step_clippy() {
   cargo clippy --workspace --all-targets -- -D warnings
@@ -55,21 +81,30 @@ step_devserver() {
   echo "devserver (pid $server_pid) answers on http://127.0.0.1:$port and :$other_port; log: test-output/devserver.log"
 }
 
-step_chrome() {
-  wasm-pack test --mode no-install --headless --chrome --chromedriver "${CHROMEDRIVER:-/usr/bin/chromedriver}" -- --test '*'
-}
+step_chrome() { bash scripts/browser-tests.sh . chrome --test '*'; }
+step_firefox() { bash scripts/browser-tests.sh . firefox --test '*'; }
+step_webkit() { bash scripts/browser-tests.sh . webkit --test '*'; }
 
-step_firefox() {
-  local gecko="${GECKODRIVER:-$(command -v geckodriver || true)}"
-  [[ -n "$gecko" ]] || die "geckodriver not found: run scripts/install-tools.sh"
-  wasm-pack test --mode no-install --headless --firefox --geckodriver "$gecko" -- --test '*'
+# examples/rust-app: tokenfetch as a Rust library (default features, no JS class) in a downstream
+# crate of its own, against the same devserver.
+step_rust_app_chrome() { bash scripts/browser-tests.sh examples/rust-app chrome --test '*'; }
+step_rust_app_firefox() { bash scripts/browser-tests.sh examples/rust-app firefox --test '*'; }
+
+# tests/node: the built package in Node as an app's unit tests meet it (Vitest), server-side
+# rendering, and tokenfetch/react with React Testing Library.
+step_node() {
+  local p node_port="${TF_NODE_PORT:-9200}"
+  for p in "$node_port" "$((node_port + 1))"; do
+    if port_in_use "$p"; then die "something already listens on 127.0.0.1:$p; pick free ports with TF_NODE_PORT=N"; fi
+  done
+  npm_deps "$ROOT/tests/node"
+  (cd tests/node && TF_DEVSERVER="$server_bin" TF_NODE_PORT="$node_port" node_modules/.bin/vitest run </dev/null)
 }
 
 step_build() { TF_SKIP_INSTALL=1 bash scripts/build.sh; }
 
-step_tabs() {
-  node tests/tabs/tabs.e2e.mjs --server "$server_bin"
-}
+step_tabs() { node tests/tabs/tabs.e2e.mjs --server "$server_bin" --engine chromium; }
+step_tabs_webkit() { node tests/tabs/tabs.e2e.mjs --server "$server_bin" --engine webkit; }
 
 step_smoke() {
   if port_in_use "$smoke_port"; then
@@ -85,32 +120,45 @@ step_typescript() {
 
 step_react() { build_react_demo; }
 
-step_e2e() {
-  local p site
+e2e_site=""
+# e2e ENGINE: the demo pages end to end; the site is assembled once for both engines.
+e2e() {
+  local p
   for p in "$e2e_port" "$((e2e_port + 1))"; do
     if port_in_use "$p"; then
       die "something already listens on 127.0.0.1:$p; pick free ports with TF_E2E_PORT=N"
     fi
   done
-  site="$(target_dir)/e2e-site"
-  assemble_site "$site"
-  TF_E2E_PORT="$e2e_port" node e2e/demo.e2e.mjs --server "$server_bin" --site "$site"
+  if [[ -z "$e2e_site" ]]; then
+    e2e_site="$(target_dir)/e2e-site"
+    assemble_site "$e2e_site"
+  fi
+  TF_E2E_PORT="$e2e_port" node e2e/demo.e2e.mjs --server "$server_bin" --site "$e2e_site" --engine "$1"
   echo "screenshots: test-output/e2e/"
 }
+step_e2e() { e2e chromium; }
+step_e2e_webkit() { e2e webkit; }
 
 steps=(
   "install tools:step_install"
-  "cargo test --workspace:step_cargo_test"
+  "cargo fmt --check:step_fmt"
+  "cargo test (native):step_cargo_test"
   "cargo clippy (native, wasm32):step_clippy"
   "start devserver:step_devserver"
   "browser tests in Chromium:step_chrome"
   "browser tests in Firefox:step_firefox"
+  "browser tests in WebKit:step_webkit"
+  "Rust app example in Chromium:step_rust_app_chrome"
+  "Rust app example in Firefox:step_rust_app_firefox"
   "npm run build:step_build"
   "package smoke test (Chromium):step_smoke"
   "shareAcrossTabs in 4 Chromium tabs:step_tabs"
+  "shareAcrossTabs in 4 WebKit windows:step_tabs_webkit"
   "TypeScript checks (examples/ts):step_typescript"
+  "Node: unit tests, SSR, React Testing Library (tests/node):step_node"
   "React demo (vite build):step_react"
   "demo pages end to end (Chromium):step_e2e"
+  "demo pages end to end (WebKit):step_e2e_webkit"
 )
 
 names=()
@@ -142,7 +190,7 @@ finish() {
     passed=$((passed + p)) failed=$((failed + f))
     printf '  %-7s %-36s %7.1f s  %s\n' "${results[$i]}" "${names[$i]}" \
       "$(awk "BEGIN{print ${durations[$i]}/1000}")" "$( ((p + f > 0)) && echo "$p passed, $f failed")"
-    [[ "${results[$i]}" == ok ]] || step_failed=1
+    [[ "${results[$i]}" == ok || "${results[$i]}" == skipped ]] || step_failed=1
   done
   for ((i = ${#names[@]}; i < ${#steps[@]}; i++)); do
     printf '  %-7s %s\n' "-" "${steps[$i]%%:*} (not run)"
@@ -165,8 +213,17 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 run_started="$(now_ms)"
+skipped=()
 for entry in "${steps[@]}"; do
   current="${entry%%:*}"
+  fn="${entry#*:}"
+  if [[ " ${TF_SKIP_STEPS:-} " == *" ${fn#step_} "* ]]; then
+    printf '\n==> [%d/%d] %s: skipped (TF_SKIP_STEPS)\n' "$((${#names[@]} + 1))" "${#steps[@]}" "$current"
+    : >"$out/step-$((${#names[@]} + 1)).log"
+    names+=("$current") results+=("skipped") durations+=(0) skipped+=("${fn#step_}")
+    current=""
+    continue
+  fi
   printf '\n==> [%d/%d] %s\n' "$((${#names[@]} + 1))" "${#steps[@]}" "$current"
   started="$(now_ms)"
   # Process substitution, not a pipe: the step runs in this shell and keeps its variables.
@@ -176,4 +233,5 @@ for entry in "${steps[@]}"; do
   durations+=("$(($(now_ms) - started))")
   current=""
 done
-printf '\nall steps passed in %.1f s\n' "$(awk "BEGIN{print ($(now_ms) - $run_started)/1000}")"
+printf '\nall steps passed in %.1f s%s\n' "$(awk "BEGIN{print ($(now_ms) - $run_started)/1000}")" \
+  "$( ((${#skipped[@]})) && echo " (skipped: ${skipped[*]})")"

@@ -1,10 +1,12 @@
 //! [`Client`]: the client from Rust. The JS `AuthClient` is a thin facade over it.
 
-use std::future::Future;
-use std::rc::Rc;
+use alloc::borrow::ToOwned;
+use alloc::rc::Rc;
+use core::future::Future;
 
 use tokenfetch_engine::token::Token;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Request, RequestInit, Response};
 
 use crate::driver::{Prepared, Shared};
@@ -33,8 +35,8 @@ pub struct Client {
     shared: Rc<Shared>,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Client {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Client").field("has_token", &self.has_token()).field("expires_at", &self.expires_at()).finish()
     }
 }
@@ -48,12 +50,12 @@ impl Client {
     /// Like the browser's `fetch(request)`, with the token for allowed origins and one refresh
     /// and retry on a `refreshOn` status. The request is read now (its body is used).
     pub fn fetch(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.prepare(request, &RequestInit::new(), false))
+        self.send(self.shared.prepare(request, &JsValue::UNDEFINED, false))
     }
 
     /// `fetch` of a URL, relative ones resolved against `base_url` (or the page).
     pub fn fetch_with_str(&self, url: &str) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.prepare(&JsValue::from_str(url), &RequestInit::new(), false))
+        self.send(self.shared.prepare(&JsValue::from_str(url), &JsValue::UNDEFINED, false))
     }
 
     /// `fetch(url, init)`.
@@ -67,11 +69,12 @@ impl Client {
 
     /// `fetch` without the token and the refresh handling (`auth: false` in JS).
     pub fn fetch_without_token(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.prepare(request, &RequestInit::new(), true))
+        self.send(self.shared.prepare(request, &JsValue::UNDEFINED, true))
     }
 
     /// What the JS facade calls: `input` and `init` as `fetch` takes them.
-    pub(crate) fn prepare(&self, input: &JsValue, init: &RequestInit, opted_out: bool) -> Result<Prepared, JsValue> {
+    #[cfg(feature = "js")]
+    pub(crate) fn prepare(&self, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Prepared, JsValue> {
         self.shared.prepare(input, init, opted_out)
     }
 
@@ -80,7 +83,7 @@ impl Client {
         prepared: Result<Prepared, JsValue>,
     ) -> impl Future<Output = Result<Response, JsValue>> + 'static {
         let shared = Rc::clone(&self.shared);
-        async move { shared.send(prepared?).await }
+        async move { shared.send(prepared?).await.map(JsCast::unchecked_into) }
     }
 
     /// Replaces the token and re-arms the refresh timer; `None` or `""` forgets it. A token that

@@ -4,18 +4,18 @@
 //! borrows never cross an `.await` or a call into application code (`onEvent`, the callback), so
 //! re-entering the client from them is safe.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use alloc::rc::{Rc, Weak};
+use alloc::string::String;
+use core::cell::{Cell, RefCell};
 
 use tokenfetch_engine::call::{Call, Head, Input, Step};
 use tokenfetch_engine::event::{Event, Reason, Trigger};
-use tokenfetch_engine::{Begin, Engine, Outcome, Output, RefreshId};
+use tokenfetch_engine::{Begin, Engine, Output, RefreshId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Request, RequestInit, Response};
 
 use crate::options::{Checked, Sink};
-use crate::web::host::{now, page_href, parse_number, random_seed};
+use crate::web::host::{get, invoke, now, page_href, parse_number, random_seed};
 use crate::web::http::{discard, head, new_request, origin_of, send, ResponseHead};
 use crate::web::signal::{first_of, sleep, unless_aborted, Signal};
 use crate::web::source::Source;
@@ -29,7 +29,7 @@ const ACK_TIMEOUT_MS: u32 = 300;
 /// A request built and checked, ready to go.
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    request: Request,
+    request: JsValue,
     /// Gets the token and the refresh handling.
     authorize: bool,
 }
@@ -43,18 +43,18 @@ pub(crate) struct Shared {
     on_event: Option<Sink>,
     /// What the callback of the refresh being finished threw, for its `refresh-failed` event.
     thrown: RefCell<Option<JsValue>>,
-    /// Who waits for which refresh.
-    settlements: RefCell<Vec<(RefreshId, Rc<Signal<Outcome>>)>>,
+    /// Who waits for the running refresh (one at a time: refreshes are single-flight).
+    settlement: RefCell<Option<(RefreshId, Rc<Signal>)>>,
     timer: Timer,
     wake_ups: WakeUps,
     channel: Option<Channel>,
     /// Fired when every tab acknowledged the token shared after a refresh.
-    acked: RefCell<Rc<Signal<()>>>,
+    acked: RefCell<Rc<Signal>>,
     closed: Cell<bool>,
 }
 
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Shared").field("engine", &self.engine).field("source", &self.source).finish_non_exhaustive()
     }
 }
@@ -77,11 +77,11 @@ impl Shared {
             let wakes = config.settings.auto_refresh && config.has_source;
             let engine = Engine::new(config, initial, random_seed(), parse_number, now());
             let weak = weak.clone();
-            let on_wake: Rc<dyn Fn()> = Rc::new(move || {
+            let on_wake = move || {
                 if let Some(shared) = weak.upgrade() {
                     shared.on_timer();
                 }
-            });
+            };
             Shared {
                 engine: RefCell::new(engine),
                 source,
@@ -89,7 +89,7 @@ impl Shared {
                 base_url,
                 on_event,
                 thrown: RefCell::new(None),
-                settlements: RefCell::new(Vec::new()),
+                settlement: RefCell::new(None),
                 timer: Timer::default(),
                 wake_ups: if wakes { WakeUps::listen(on_wake) } else { WakeUps::default() },
                 channel,
@@ -128,13 +128,10 @@ impl Shared {
                 }
                 Output::Settled { refresh, outcome } => {
                     changed = true;
-                    let waiting = {
-                        let mut settlements = self.settlements.borrow_mut();
-                        let index = settlements.iter().position(|(id, _)| *id == refresh);
-                        index.map(|index| settlements.swap_remove(index).1)
-                    };
-                    if let Some(signal) = waiting {
-                        signal.fire(outcome);
+                    let waiting = self.settlement.take();
+                    match waiting {
+                        Some((id, signal)) if id == refresh => signal.fire(outcome),
+                        other => drop(self.settlement.replace(other)),
                     }
                 }
                 Output::Post(message) => {
@@ -142,7 +139,7 @@ impl Shared {
                         channel.post(&message);
                     }
                 }
-                Output::AllAcked => self.acked.borrow().fire(()),
+                Output::AllAcked => self.acked.borrow().fire(Ok(())),
             }
         }
         if changed {
@@ -185,18 +182,20 @@ impl Shared {
     // --- refreshes -----------------------------------------------------------------------------
 
     /// Resolves when refresh `id` settles. Registered before any `.await`, so it cannot miss it.
-    fn settlement(&self, id: RefreshId) -> Rc<Signal<Outcome>> {
-        let mut settlements = self.settlements.borrow_mut();
-        if let Some((_, signal)) = settlements.iter().find(|(known, _)| *known == id) {
-            return Rc::clone(signal);
+    fn settlement(&self, id: RefreshId) -> Rc<Signal> {
+        let mut settlement = self.settlement.borrow_mut();
+        match &*settlement {
+            Some((known, signal)) if *known == id => Rc::clone(signal),
+            _ => {
+                let signal = Rc::new(Signal::default());
+                *settlement = Some((id, Rc::clone(&signal)));
+                signal
+            }
         }
-        let signal = Rc::new(Signal::default());
-        settlements.push((id, Rc::clone(&signal)));
-        signal
     }
 
     /// `refresh()`: starts or joins the single-flight refresh.
-    pub(crate) fn refresh(self: &Rc<Self>) -> Rc<Signal<Outcome>> {
+    pub(crate) fn refresh(self: &Rc<Self>) -> Rc<Signal> {
         let begin = self.update(|engine, now| engine.refresh(Trigger::Manual, now));
         let (Begin::Start(id) | Begin::Join(id)) = begin;
         let settled = self.settlement(id);
@@ -238,15 +237,17 @@ impl Shared {
 
     /// Builds the request now, as `fetch` does (a `Request` input's body is used, `Headers` are
     /// read, an aborted signal rejects at once), and decides whether it gets the token.
-    pub(crate) fn prepare(&self, input: &JsValue, init: &RequestInit, opted_out: bool) -> Result<Prepared, JsValue> {
+    pub(crate) fn prepare(&self, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Prepared, JsValue> {
         let base = self.base_url.clone().or_else(page_href);
         let request = new_request(input, init, base.as_deref())?;
-        let signal = request.signal();
-        if signal.aborted() {
-            return Err(signal.reason());
+        let signal = get(&request, "signal");
+        if get(&signal, "aborted").as_bool() == Some(true) {
+            return Err(get(&signal, "reason"));
         }
-        let own_authorization = request.headers().has("Authorization").unwrap_or(false);
-        let origin = origin_of(&request.url()).unwrap_or_default();
+        let authorization = JsValue::from_str("Authorization");
+        let own_authorization =
+            invoke(&get(&request, "headers"), "has", &authorization, &JsValue::UNDEFINED)?.as_bool() == Some(true);
+        let origin = get(&request, "url").as_string().and_then(|url| origin_of(&url)).unwrap_or_default();
         let authorize = self.read(|engine| engine.authorizes(&origin, opted_out, own_authorization));
         Ok(Prepared { request, authorize })
     }
@@ -254,14 +255,14 @@ impl Shared {
     /// Sends a prepared request: untouched when it does not get the token, else step by step as
     /// the engine's [`Call`] says (at most one refresh and one retry), each send a fresh copy so
     /// every kind of body replays.
-    pub(crate) async fn send(self: Rc<Self>, prepared: Prepared) -> Result<Response, JsValue> {
+    pub(crate) async fn send(self: Rc<Self>, prepared: Prepared) -> Result<JsValue, JsValue> {
         let Prepared { request: pristine, authorize } = prepared;
         if !authorize {
             return send(&pristine).await;
         }
-        let signal = pristine.signal();
+        let signal = get(&pristine, "signal");
         let mut call = Call::default();
-        let mut last: Option<Response> = None;
+        let mut last: Option<JsValue> = None;
         let mut seen = ResponseHead::default();
         let mut settled = false;
         loop {
@@ -271,7 +272,7 @@ impl Shared {
                 (Some(_), false) => Input::Response(Head {
                     status: seen.status,
                     www_authenticate: seen.www_authenticate.as_deref(),
-                    date: seen.date.as_deref(),
+                    date_ms: seen.date_ms,
                     age: seen.age,
                 }),
             };
@@ -282,9 +283,11 @@ impl Shared {
                     if let Some(previous) = last.take() {
                         discard(&previous);
                     }
-                    let request = pristine.clone()?;
+                    let none = JsValue::UNDEFINED;
+                    let request = invoke(&pristine, "clone", &none, &none)?;
                     if let Some(value) = self.read(Engine::authorization) {
-                        request.headers().set("Authorization", &value)?;
+                        let value = JsValue::from_str(&value);
+                        invoke(&get(&request, "headers"), "set", &JsValue::from_str("Authorization"), &value)?;
                     }
                     let response = send(&request).await?;
                     seen = head(&response);

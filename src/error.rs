@@ -2,11 +2,13 @@
 //! installed no token. Each becomes the right JS error through one `From<…> for JsValue`, with a
 //! static message that never contains a token.
 
-use std::fmt;
+use core::fmt;
 
 use tokenfetch_engine::event::Reason;
 use tokenfetch_engine::Failure;
 use wasm_bindgen::JsValue;
+
+use crate::web::host::{construct, set};
 
 /// Which JS error an [`OptionsError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,14 +60,16 @@ impl fmt::Display for OptionsError {
     }
 }
 
-impl std::error::Error for OptionsError {}
+impl core::error::Error for OptionsError {}
 
 impl From<OptionsError> for JsValue {
     fn from(error: OptionsError) -> JsValue {
-        match error.kind {
-            OptionsErrorKind::Type => js_sys::TypeError::new(error.message).into(),
-            OptionsErrorKind::Range => js_sys::RangeError::new(error.message).into(),
-        }
+        let class = match error.kind {
+            OptionsErrorKind::Type => "TypeError",
+            OptionsErrorKind::Range => "RangeError",
+        };
+        let message = JsValue::from_str(error.message);
+        construct(class, &message, &JsValue::UNDEFINED).unwrap_or(message)
     }
 }
 
@@ -100,13 +104,14 @@ impl fmt::Display for RefreshError {
     }
 }
 
-impl std::error::Error for RefreshError {}
+impl core::error::Error for RefreshError {}
 
 /// A JS `Error` named `RefreshError` whose message is the reason.
 impl From<RefreshError> for JsValue {
     fn from(error: RefreshError) -> JsValue {
-        let js = js_sys::Error::new(error.reason.name());
-        js.set_name("RefreshError");
-        js.into()
+        let message = JsValue::from_str(error.reason.name());
+        let js = construct("Error", &message, &JsValue::UNDEFINED).unwrap_or(message);
+        set(&js, "name", &JsValue::from_str("RefreshError"));
+        js
     }
 }

@@ -24,7 +24,10 @@
 //! The rules live in the sans-IO [`engine`] (the `tokenfetch-engine` crate, tested natively);
 //! this crate only does the browser's I/O.
 
+#![no_std]
 #![deny(missing_docs, missing_debug_implementations)]
+
+extern crate alloc;
 
 mod client;
 mod driver;

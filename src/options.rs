@@ -2,8 +2,9 @@
 //! token callback answers ([`TokenResult`]), and the checks that turn options into a client's
 //! configuration.
 
-use std::future::Future;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::{borrow::ToOwned, boxed::Box, string::String, vec::Vec};
+use core::future::Future;
 
 use tokenfetch_engine::event::Event;
 use tokenfetch_engine::options::{RawSettings, Settings};
@@ -15,7 +16,7 @@ use wasm_bindgen::JsValue;
 use crate::error::OptionsError;
 use crate::web::host::page_href;
 use crate::web::http::{origin_of, resolve};
-use crate::web::source::{AnswerFuture, Source, SourceError};
+use crate::web::source::{Source, SourceError};
 
 /// What a token callback answers.
 ///
@@ -91,18 +92,18 @@ pub(crate) type Sink = Rc<dyn Fn(&Event, Option<&JsValue>)>;
 /// ```
 #[derive(Default, Clone)]
 pub struct Options {
-    token: Option<String>,
-    source: Option<Source>,
-    refresh_url: Option<String>,
-    base_url: Option<String>,
-    allowed_origins: Option<Vec<String>>,
-    settings: RawSettings,
-    share_across_tabs: Option<String>,
-    on_event: Option<Sink>,
+    pub(crate) token: Option<String>,
+    pub(crate) source: Option<Source>,
+    pub(crate) refresh_url: Option<String>,
+    pub(crate) base_url: Option<String>,
+    pub(crate) allowed_origins: Option<Vec<String>>,
+    pub(crate) settings: RawSettings,
+    pub(crate) share_across_tabs: Option<String>,
+    pub(crate) on_event: Option<Sink>,
 }
 
-impl std::fmt::Debug for Options {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Options {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Never the token.
         f.debug_struct("Options")
             .field("has_token", &self.token.is_some())
@@ -152,12 +153,6 @@ impl Options {
         self
     }
 
-    /// The callback of the JS options object, already reduced to the engine's input.
-    pub(crate) fn on_token_expired_answer(mut self, callback: Rc<dyn Fn() -> AnswerFuture>) -> Options {
-        self.source = Some(Source::Callback(callback));
-        self
-    }
-
     /// Used when there is no callback: POSTed to with `credentials: "include"` and no
     /// `Authorization`; the token is read from its JSON body (same shapes as a `TokenResult`).
     pub fn refresh_url(mut self, url: impl Into<String>) -> Options {
@@ -194,11 +189,6 @@ impl Options {
         self
     }
 
-    pub(crate) fn refresh_on_numbers(mut self, statuses: Vec<f64>) -> Options {
-        self.settings.refresh_on = Some(statuses);
-        self
-    }
-
     /// A refresh slower than this counts as failed (default 10000).
     pub fn refresh_timeout_ms(mut self, ms: f64) -> Options {
         self.settings.refresh_timeout_ms = Some(ms);
@@ -230,11 +220,6 @@ impl Options {
         self
     }
 
-    pub(crate) fn on_event_with_thrown(mut self, sink: Sink) -> Options {
-        self.on_event = Some(sink);
-        self
-    }
-
     /// Checks everything and resolves URLs (against the page, where there is one).
     pub(crate) fn check(self) -> Result<Checked, OptionsError> {
         let initial = Token::from_application(self.token).map_err(|e| OptionsError::type_error(e.message()))?;
@@ -242,25 +227,33 @@ impl Options {
         let page = page_href();
         let base_url = match self.base_url {
             None => None,
-            Some(base) => Some(resolve(&base, page.as_deref()).ok_or(OptionsError::type_error("baseUrl is not a valid URL"))?),
+            Some(base) => {
+                Some(resolve(&base, page.as_deref()).ok_or(OptionsError::type_error("baseUrl is not a valid URL"))?)
+            }
         };
         let base = base_url.clone().or(page);
         let source = match (self.source, self.refresh_url) {
             (Some(callback), _) => callback,
-            (None, Some(url)) => {
-                Source::Url(resolve(&url, base.as_deref()).ok_or(OptionsError::type_error("refreshUrl is not a valid URL"))?)
-            }
+            (None, Some(url)) => Source::Url(
+                resolve(&url, base.as_deref()).ok_or(OptionsError::type_error("refreshUrl is not a valid URL"))?,
+            ),
             (None, None) => Source::Nothing,
         };
         let allowed_origins = match self.allowed_origins {
-            Some(list) => list
-                .iter()
-                .map(|entry| {
-                    origin_of(entry).filter(|origin| origin != "null").ok_or(OptionsError::type_error(
-                        "allowedOrigins holds an entry that is not an absolute http(s) URL or origin",
-                    ))
-                })
-                .collect::<Result<Vec<String>, OptionsError>>()?,
+            Some(list) => {
+                let mut origins = Vec::with_capacity(list.len());
+                for entry in &list {
+                    match origin_of(entry) {
+                        Some(origin) if origin != "null" => origins.push(origin),
+                        _ => {
+                            return Err(OptionsError::type_error(
+                                "allowedOrigins holds an entry that is not an absolute http(s) URL or origin",
+                            ))
+                        }
+                    }
+                }
+                origins
+            }
             None => base.as_deref().and_then(origin_of).filter(|origin| origin != "null").into_iter().collect(),
         };
         if self.share_across_tabs.as_deref() == Some("") {

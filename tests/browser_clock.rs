@@ -72,10 +72,7 @@ async fn date_headers_correct_the_clock_when_tokens_carry_no_iat() {
 async fn coming_back_to_the_page_rechecks_expiry() {
     let ns = ns("wake");
     let callback = token_callback(SERVER, &ns, 300, 0, "string");
-    let client = Opts::new()
-        .set("token", js_token(&ns, 600).await)
-        .set("onTokenExpired", callback.clone())
-        .build();
+    let client = Opts::new().set("token", js_token(&ns, 600).await).set("onTokenExpired", callback.clone()).build();
     let clock = ShiftedClock::by(0.0);
 
     clock.jump(9.5 * 60_000.0);

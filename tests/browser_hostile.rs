@@ -38,7 +38,11 @@ async fn hostile_callback_results_are_refused_and_never_reach_the_wire() {
         ("object with array token", js_sys::JSON::parse(r#"{"access_token":["abc"]}"#).unwrap(), "invalid-type"),
         ("object without token", js_sys::JSON::parse(r#"{"expires_in":60}"#).unwrap(), "no-token"),
         ("bad expiry", js_sys::JSON::parse(r#"{"access_token":"abc","expires_in":"soon"}"#).unwrap(), "invalid-expiry"),
-        ("negative expiry", js_sys::JSON::parse(r#"{"access_token":"abc","expires_in":-5}"#).unwrap(), "invalid-expiry"),
+        (
+            "negative expiry",
+            js_sys::JSON::parse(r#"{"access_token":"abc","expires_in":-5}"#).unwrap(),
+            "invalid-expiry",
+        ),
     ];
     for (name, value, reason) in cases {
         let ns = ns("hostile");
@@ -46,7 +50,8 @@ async fn hostile_callback_results_are_refused_and_never_reach_the_wire() {
         revoke(&ns).await;
         let callback = returning(&value);
         let log = recorder();
-        let client = Opts::new().set("token", old).set("onTokenExpired", callback.clone()).set("onEvent", log.clone()).build();
+        let client =
+            Opts::new().set("token", old).set("onTokenExpired", callback.clone()).set("onEvent", log.clone()).build();
 
         let result = get(&client, "/api/me").await;
 

@@ -16,7 +16,8 @@ async fn a_401_refreshes_once_retries_once_and_succeeds() {
     revoke(&ns).await;
     let callback = token_callback(SERVER, &ns, 300, 0, "string");
     let log = recorder();
-    let client = Opts::new().set("token", old).set("onTokenExpired", callback.clone()).set("onEvent", log.clone()).build();
+    let client =
+        Opts::new().set("token", old).set("onTokenExpired", callback.clone()).set("onEvent", log.clone()).build();
 
     let result = get(&client, "/api/me").await;
 
@@ -123,7 +124,8 @@ async fn giving_up_returns_the_original_401_with_its_body_and_keeps_the_token() 
         revoke(&ns).await;
         let callback = fixed_callback(kind);
         let log = recorder();
-        let client = Opts::new().set("token", old).set("onTokenExpired", callback.clone()).set("onEvent", log.clone()).build();
+        let client =
+            Opts::new().set("token", old).set("onTokenExpired", callback.clone()).set("onEvent", log.clone()).build();
 
         let result = get(&client, "/api/me").await;
 
@@ -312,11 +314,8 @@ async fn free_cancels_the_timer() {
     let ns = ns("free");
     let short = token(&ns, 2).await;
     let callback = token_callback(SERVER, &ns, 300, 0, "string");
-    let client = Opts::new()
-        .set("token", short)
-        .set("refreshAheadSeconds", 1)
-        .set("onTokenExpired", callback.clone())
-        .build();
+    let client =
+        Opts::new().set("token", short).set("refreshAheadSeconds", 1).set("onTokenExpired", callback.clone()).build();
 
     client.free();
     sleep(1_500).await;

@@ -41,8 +41,8 @@ pub struct Head<'a> {
     pub status: u16,
     /// `WWW-Authenticate`, when present.
     pub www_authenticate: Option<&'a str>,
-    /// `Date`, when present.
-    pub date: Option<&'a str>,
+    /// `Date` in ms since the epoch, when present and readable.
+    pub date_ms: Option<f64>,
     /// Whether it carries `Age` (it came from a cache).
     pub age: bool,
 }
@@ -127,7 +127,7 @@ impl Call {
     }
 
     fn after_response(&mut self, engine: &mut Engine, head: Head<'_>, now: f64) -> Step {
-        engine.observe_response(head.date, head.age, now);
+        engine.observe_response(head.date_ms, head.age, now);
         self.status = head.status;
         if self.retries > 0 || !engine.is_token_problem(head.status, head.www_authenticate) {
             return Step::Deliver;

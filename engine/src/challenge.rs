@@ -16,63 +16,55 @@ pub fn is_token_problem(status: u16, refresh_on: &[u16], www_authenticate: Optio
 }
 
 /// True when any challenge carries `error="insufficient_scope"` (quoted or not, any case of the
-/// parameter name). Quoted strings are skipped as a whole, so the phrase inside another
-/// parameter's value (`error_description="…"`) does not count.
+/// parameter name). Quoted strings are read as a whole, so the phrase inside another parameter's
+/// value (`error_description="…"`) does not count.
 pub fn is_insufficient_scope(header: &str) -> bool {
     let bytes = header.as_bytes();
     let at = |i: usize| bytes.get(i).copied();
-    let skip_blanks = |mut i: usize| {
-        while matches!(at(i), Some(b' ' | b'\t')) {
-            i += 1;
-        }
-        i
-    };
+    // The last bare word (scheme or parameter name) before an `=`.
+    let mut name: &[u8] = &[];
     let mut i = 0;
-    while i < bytes.len() {
-        // Read a word: a scheme or a parameter name.
-        let start = i;
-        while at(i).is_some_and(|b| !matches!(b, b'=' | b',' | b' ' | b'\t' | b'"')) {
-            i += 1;
-        }
-        let word = header.get(start..i).unwrap_or("");
-        i = skip_blanks(i);
-        match at(i) {
-            Some(b'=') => {
-                let (value, next) = read_value(header, skip_blanks(i + 1));
-                if word.eq_ignore_ascii_case("error") && value == "insufficient_scope" {
+    while let Some(byte) = at(i) {
+        match byte {
+            b' ' | b'\t' => i += 1,
+            b',' => {
+                name = &[];
+                i += 1;
+            }
+            b'=' | b'"' => {
+                // A value (after `=`) or a stray quoted string: quoted with `\` escapes, or bare.
+                if byte == b'=' {
+                    i += 1;
+                    while matches!(at(i), Some(b' ' | b'\t')) {
+                        i += 1;
+                    }
+                }
+                let quoted = at(i) == Some(b'"');
+                let start = i + usize::from(quoted);
+                i = start;
+                while let Some(c) = at(i) {
+                    if quoted && c == b'"' || !quoted && matches!(c, b',' | b' ' | b'\t') {
+                        break;
+                    }
+                    i += if quoted && c == b'\\' { 2 } else { 1 };
+                }
+                let value = bytes.get(start..i.min(bytes.len())).unwrap_or(&[]);
+                if byte == b'=' && name.eq_ignore_ascii_case(b"error") && value == b"insufficient_scope" {
                     return true;
                 }
-                i = next;
+                name = &[];
+                i += usize::from(quoted);
             }
-            // A stray quoted string: skip it whole.
-            Some(b'"') => i = read_value(header, i).1,
-            _ if i == start => i += 1,
-            _ => {}
+            _ => {
+                let start = i;
+                while at(i).is_some_and(|c| !matches!(c, b'=' | b',' | b' ' | b'\t' | b'"')) {
+                    i += 1;
+                }
+                name = bytes.get(start..i).unwrap_or(&[]);
+            }
         }
     }
     false
-}
-
-/// Reads a quoted string (with `\` escapes) or a bare token starting at `i`; returns it and the
-/// index just past it. Escapes are kept as written: the values compared here have none.
-fn read_value(header: &str, mut i: usize) -> (&str, usize) {
-    let bytes = header.as_bytes();
-    let at = |i: usize| bytes.get(i).copied();
-    if at(i) == Some(b'"') {
-        let start = i + 1;
-        i = start;
-        while let Some(b) = at(i).filter(|&b| b != b'"') {
-            i += if b == b'\\' { 2 } else { 1 };
-        }
-        let end = i.min(bytes.len());
-        (header.get(start..end).unwrap_or(""), (i + 1).min(bytes.len()))
-    } else {
-        let start = i;
-        while at(i).is_some_and(|b| !matches!(b, b',' | b' ' | b'\t')) {
-            i += 1;
-        }
-        (header.get(start..i).unwrap_or(""), i)
-    }
 }
 
 #[cfg(test)]
@@ -111,6 +103,7 @@ mod tests {
             r#"Bearer scope="insufficient_scope""#,
             r#"Bearer error="insufficient_scope_x""#,
             "Bearer error=\"unterminated",
+            r#"Bearer error_description="a \" error=insufficient_scope, b""#,
         ] {
             assert!(!is_insufficient_scope(header), "{header}");
         }

@@ -21,7 +21,6 @@
 //! ]);
 //! ```
 
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -153,7 +152,8 @@ pub struct Engine {
     skew: Skew,
     rng: u64,
     tabs: Option<Peer>,
-    out: VecDeque<Output>,
+    /// What the shell has not taken yet, oldest first (a handful at a time).
+    out: Vec<Output>,
 }
 
 impl Engine {
@@ -180,7 +180,7 @@ impl Engine {
             // xorshift needs a state other than zero.
             rng: if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed },
             tabs: None,
-            out: VecDeque::new(),
+            out: Vec::new(),
         };
         if config.share_across_tabs {
             let id = engine.random() >> 11;
@@ -291,9 +291,10 @@ impl Engine {
         !opted_out && !has_authorization && self.allowed_origins.iter().any(|allowed| allowed == origin)
     }
 
-    /// Learns the server's clock from a response's `Date` (unless it carries `Age`).
-    pub fn observe_response(&mut self, date: Option<&str>, has_age: bool, now: f64) {
-        self.skew.observe_response(date, has_age, now);
+    /// Learns the server's clock from a response's `Date` (ms since the epoch), unless it
+    /// carries `Age`.
+    pub fn observe_response(&mut self, date_ms: Option<f64>, has_age: bool, now: f64) {
+        self.skew.observe_response(date_ms, has_age, now);
     }
 
     /// Whether a response asks for a new token (`refreshOn`, not `insufficient_scope`).
@@ -439,7 +440,7 @@ impl Engine {
     }
 
     fn settle(&mut self, refresh: RefreshId, outcome: Outcome) {
-        self.out.push_back(Output::Settled { refresh, outcome });
+        self.out.push(Output::Settled { refresh, outcome });
     }
 
     // --- the timer ---------------------------------------------------------------------------
@@ -512,7 +513,7 @@ impl Engine {
         let done = peer.complete();
         self.post(Message::Token { from, seq, token });
         if done {
-            self.out.push_back(Output::AllAcked);
+            self.out.push(Output::AllAcked);
         }
     }
 
@@ -555,7 +556,7 @@ impl Engine {
                 self.post(Message::Ack { from: me, to: from, seq });
             }
             Message::Ack { to, seq, .. } if to == me && self.tabs.as_mut().is_some_and(|peer| peer.ack(from, seq)) => {
-                self.out.push_back(Output::AllAcked);
+                self.out.push(Output::AllAcked);
             }
             Message::Cleared { signed_out, .. } => {
                 if self.has_token() {
@@ -602,18 +603,18 @@ impl Engine {
 
     /// The next thing the shell must do something about.
     pub fn poll(&mut self) -> Option<Output> {
-        self.out.pop_front()
+        (!self.out.is_empty()).then(|| self.out.remove(0))
     }
 
     fn emit(&mut self, event: Event) {
         if !self.closed {
-            self.out.push_back(Output::Event(event));
+            self.out.push(Output::Event(event));
         }
     }
 
     fn post(&mut self, message: Message) {
         if self.tabs.is_some() {
-            self.out.push_back(Output::Post(message));
+            self.out.push(Output::Post(message));
         }
     }
 

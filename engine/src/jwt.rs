@@ -14,7 +14,7 @@
 //! ```
 
 use crate::base64::decode_url_unpadded;
-use crate::json::{read_object, Member, Number, ParseNumber};
+use crate::json::{decode, is_utf8, read_object, Member, Number, ParseNumber};
 
 /// Times read from a JWT's claims, in milliseconds since the epoch.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -36,39 +36,41 @@ pub fn read_times(token: &str, parse_number: ParseNumber) -> JwtTimes {
 }
 
 fn read(token: &str, parse_number: ParseNumber) -> Option<JwtTimes> {
-    let mut parts = token.splitn(4, '.');
-    let (header, claims, signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let header = decode_url_unpadded(header.as_bytes())?;
-    let claims = decode_url_unpadded(claims.as_bytes())?;
-    decode_url_unpadded(signature.as_bytes())?;
+    let [header, claims, signature] = three_segments(token.as_bytes())?;
+    let header = decode_url_unpadded(header)?;
+    let claims = decode_url_unpadded(claims)?;
+    decode_url_unpadded(signature)?;
     header_is_readable(&header, parse_number).then_some(())?;
     claim_times(&claims, parse_number)
 }
 
+/// `header.claims.signature`: exactly two dots.
+fn three_segments(token: &[u8]) -> Option<[&[u8]; 3]> {
+    let mut dots = token.iter().enumerate().filter(|(_, &b)| b == b'.').map(|(i, _)| i);
+    let (first, second) = (dots.next()?, dots.next()?);
+    if dots.next().is_some() {
+        return None;
+    }
+    Some([token.get(..first)?, token.get(first + 1..second)?, token.get(second + 1..)?])
+}
+
 /// Each field jwt-compact knows may appear once; `alg` must be there.
 fn header_is_readable(header: &[u8], parse_number: ParseNumber) -> bool {
-    const KNOWN: [&str; 8] = ["alg", "cty", "jku", "kid", "x5u", "typ", "x5t", "x5t#S256"];
+    const KNOWN: [&[u8]; 8] = [b"alg", b"cty", b"jku", b"kid", b"x5u", b"typ", b"x5t", b"x5t#S256"];
     let mut seen = [false; KNOWN.len()];
     let object = read_object(header, parse_number, |key, value| {
-        let Some(index) = KNOWN.iter().position(|known| *known == key) else {
-            return true;
-        };
-        let Some(slot) = seen.get_mut(index) else {
-            return false;
-        };
+        let Some(index) = KNOWN.iter().position(|known| *known == key) else { return true };
+        let Some(slot) = seen.get_mut(index) else { return false };
         if core::mem::replace(slot, true) {
             return false;
         }
-        match (key, value) {
-            ("alg", Member::Str(_)) => true,
-            ("alg", _) => false,
+        match (index, value) {
+            (0, Member::Str(_)) => true,
+            (0, _) => false,
             (_, Member::Null) => true,
-            ("cty", Member::Str(cty)) => cty.eq_ignore_ascii_case("json"),
-            ("x5t", Member::Str(text)) => is_thumbprint(&text, 20),
-            ("x5t#S256", Member::Str(text)) => is_thumbprint(&text, 32),
+            (1, Member::Str(cty)) => decode(cty).eq_ignore_ascii_case(b"json"),
+            (6, Member::Str(text)) => is_thumbprint(&decode(text), 20),
+            (7, Member::Str(text)) => is_thumbprint(&decode(text), 32),
             (_, Member::Str(_)) => true,
             _ => false,
         }
@@ -78,13 +80,13 @@ fn header_is_readable(header: &[u8], parse_number: ParseNumber) -> bool {
 
 /// jwt-compact's `Thumbprint<len>`: base64url (up to two `=` tolerated) of exactly `len` bytes,
 /// or of a longer UTF-8 string.
-fn is_thumbprint(text: &str, len: usize) -> bool {
-    let trimmed = text.strip_suffix('=').unwrap_or(text);
-    let trimmed = trimmed.strip_suffix('=').unwrap_or(trimmed);
+fn is_thumbprint(text: &[u8], len: usize) -> bool {
+    let trimmed = text.strip_suffix(b"=").unwrap_or(text);
+    let trimmed = trimmed.strip_suffix(b"=").unwrap_or(trimmed);
     let decoded_len = trimmed.len() * 3 / 4;
     // A successful decode yields exactly `decoded_len` bytes.
-    match decode_url_unpadded(trimmed.as_bytes()) {
-        Some(bytes) => decoded_len == len || (decoded_len > len && core::str::from_utf8(&bytes).is_ok()),
+    match decode_url_unpadded(trimmed) {
+        Some(bytes) => decoded_len == len || (decoded_len > len && is_utf8(&bytes)),
         None => false,
     }
 }
@@ -94,9 +96,9 @@ fn claim_times(claims: &[u8], parse_number: ParseNumber) -> Option<JwtTimes> {
     let mut times: [Option<Option<i64>>; 3] = [None; 3];
     let object = read_object(claims, parse_number, |key, value| {
         let slot = match key {
-            "exp" => times.get_mut(0),
-            "nbf" => times.get_mut(1),
-            "iat" => times.get_mut(2),
+            b"exp" => times.get_mut(0),
+            b"nbf" => times.get_mut(1),
+            b"iat" => times.get_mut(2),
             _ => return true,
         };
         match (slot, timestamp(&value)) {
@@ -117,7 +119,7 @@ fn claim_times(claims: &[u8], parse_number: ParseNumber) -> Option<JwtTimes> {
 
 /// A claim value as jwt-compact's timestamp visitor reads it: whole seconds, a float truncated
 /// toward zero (saturating), within chrono's range.
-fn timestamp(value: &Member) -> Option<i64> {
+fn timestamp(value: &Member<'_>) -> Option<i64> {
     let seconds = match value {
         Member::Number(Number::U64(n)) => i64::try_from(*n).ok()?,
         Member::Number(Number::I64(n)) => *n,

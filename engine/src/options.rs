@@ -80,20 +80,14 @@ impl Settings {
         if !(1.0..=MAX_TIMEOUT_MS).contains(&timeout) {
             return Err(RangeError { message: "refreshTimeoutMs must be a number from 1 to 2147483647" });
         }
-        let refresh_on = match raw.refresh_on {
-            None => vec![401],
-            Some(list) => list
-                .into_iter()
-                .map(|status| {
-                    // A whole number from 100 to 599 (the cast truncates, so compare back).
-                    if (100.0..=599.0).contains(&status) && f64::from(status as u16) == status {
-                        Ok(status as u16)
-                    } else {
-                        Err(RangeError { message: "refreshOn must hold whole HTTP statuses from 100 to 599" })
-                    }
-                })
-                .collect::<Result<Vec<u16>, RangeError>>()?,
-        };
+        let mut refresh_on = Vec::new();
+        for status in raw.refresh_on.unwrap_or_else(|| vec![401.0]) {
+            // A whole number from 100 to 599 (the cast truncates, so compare back).
+            if !(100.0..=599.0).contains(&status) || f64::from(status as u16) != status {
+                return Err(RangeError { message: "refreshOn must hold whole HTTP statuses from 100 to 599" });
+            }
+            refresh_on.push(status as u16);
+        }
         let auth_scheme = raw.auth_scheme.unwrap_or_else(|| "Bearer".into());
         if !is_http_token(&auth_scheme) {
             return Err(RangeError {

@@ -132,12 +132,14 @@ fn first_present<const N: usize>(fields: [Field; N]) -> Option<Field> {
 
 /// A count of seconds: a finite non-negative number, or a string holding one (some servers,
 /// Azure AD v1 among them, send `"3599"`). Strings are accepted with the syntax of Rust's
-/// `str::parse::<f64>` around optional whitespace (no `inf`/`nan` words).
+/// `str::parse::<f64>` (no `inf`/`nan` words), with ASCII whitespace around them.
 fn seconds(field: Option<Field>, parse_number: ParseNumber) -> Result<Option<f64>, Reason> {
     let value = match field {
         None | Some(Field::Null) => return Ok(None),
         Some(Field::Number(n)) => n,
-        Some(Field::Text(s)) if is_decimal_literal(s.trim()) => parse_number(s.trim()).ok_or(Reason::InvalidExpiry)?,
+        Some(Field::Text(s)) if is_decimal_literal(s.trim_ascii()) => {
+            parse_number(s.trim_ascii()).ok_or(Reason::InvalidExpiry)?
+        }
         Some(_) => return Err(Reason::InvalidExpiry),
     };
     if value.is_finite() && value >= 0.0 {
@@ -303,7 +305,11 @@ mod tests {
             ("nan", false),
             ("--1", false),
         ] {
-            assert_eq!(is_decimal_literal(text.trim()), ok && text.trim().parse::<f64>().is_ok(), "{text:?}");
+            assert_eq!(
+                is_decimal_literal(text.trim_ascii()),
+                ok && text.trim_ascii().parse::<f64>().is_ok(),
+                "{text:?}"
+            );
         }
     }
 

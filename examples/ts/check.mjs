@@ -122,11 +122,13 @@ async function membersMatch() {
   for (const m of body[1].matchAll(/^\s+(?:readonly\s+)?(\[?[\w.]+\]?)\s*[(:]/gm)) declared.add(m[1]);
   declared.delete("constructor");
 
-  const mod = await import(pathToFileURL(join(packageDir, "tokenfetch.js")).href);
+  const mod = await import(pathToFileURL(join(packageDir, "index.js")).href);
   mod.initSync({ module: readFileSync(join(packageDir, "tokenfetch_bg.wasm")) });
-  const runtime = new Set(
-    Object.getOwnPropertyNames(mod.AuthClient.prototype).filter((n) => n !== "constructor" && !n.startsWith("__")),
-  );
+  // The exported class and the generated one it extends.
+  const runtime = new Set();
+  for (let proto = mod.AuthClient.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const n of Object.getOwnPropertyNames(proto)) if (n !== "constructor" && !n.startsWith("__")) runtime.add(n);
+  }
 
   const problems = [];
   for (const name of CONTRACT_MEMBERS) {

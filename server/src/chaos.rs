@@ -25,17 +25,7 @@ pub const MAX_CHAOS_DELAY_MS: u64 = 60_000;
 pub const HANG: Duration = Duration::from_secs(60);
 /// Parameters `POST /control/chaos` understands; anything else is refused (typos would
 /// otherwise silently switch a fault off).
-const KNOWN_PARAMS: &[&str] = &[
-    "ns",
-    "seconds",
-    "p401",
-    "p500",
-    "pDrop",
-    "maxDelayMs",
-    "refresh",
-    "seed",
-    "drop",
-];
+const KNOWN_PARAMS: &[&str] = &["ns", "seconds", "p401", "p500", "pDrop", "maxDelayMs", "refresh", "seed", "drop"];
 
 /// xorshift64* — small, fast, good enough for test faults, and reproducible from a seed.
 #[derive(Debug, Clone)]
@@ -77,10 +67,7 @@ impl Rng {
 
 /// A seed from the clock, for when the caller gives none.
 fn clock_seed() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0x5EED)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0x5EED)
 }
 
 /// How the token endpoints (`/auth/token`, `/auth/refresh`, `/oauth/token`) behave during chaos.
@@ -142,10 +129,7 @@ impl TokenFault {
             Self::Garbage => Some(
                 (
                     StatusCode::OK,
-                    [(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
-                    )],
+                    [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
                     r#"{"access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6"#,
                 )
                     .into_response(),
@@ -186,20 +170,12 @@ impl DropMode {
 
     /// A response hyper cannot finish: it closes the connection instead.
     pub fn response(self) -> Response {
-        let mut response = Response::new(Body::new(BrokenBody {
-            announce_first: self == DropMode::Abort,
-            sleep: None,
-        }));
+        let mut response =
+            Response::new(Body::new(BrokenBody { announce_first: self == DropMode::Abort, sleep: None }));
         if self == DropMode::Abort {
             let h = response.headers_mut();
-            h.append(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static(r#"attachment; filename="chaos-a""#),
-            );
-            h.append(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static(r#"attachment; filename="chaos-b""#),
-            );
+            h.append(header::CONTENT_DISPOSITION, HeaderValue::from_static(r#"attachment; filename="chaos-a""#));
+            h.append(header::CONTENT_DISPOSITION, HeaderValue::from_static(r#"attachment; filename="chaos-b""#));
         }
         response
     }
@@ -224,17 +200,12 @@ impl http_body::Body for BrokenBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         if self.announce_first {
-            let sleep = self
-                .sleep
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(20))));
+            let sleep = self.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(20))));
             if sleep.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
         }
-        Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionAborted,
-            "chaos: connection dropped",
-        ))))
+        Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "chaos: connection dropped"))))
     }
 
     fn is_end_stream(&self) -> bool {
@@ -298,9 +269,7 @@ impl Settings {
         let probability = |name: &str| -> Result<f64, ApiError> {
             let p: f64 = params.parse(name)?.unwrap_or(0.0);
             if !(0.0..=1.0).contains(&p) {
-                return Err(ApiError::bad_request(format!(
-                    "{name} must be within 0..=1"
-                )));
+                return Err(ApiError::bad_request(format!("{name} must be within 0..=1")));
             }
             Ok(p)
         };
@@ -308,43 +277,25 @@ impl Settings {
         let p500 = probability("p500")?;
         let p_drop = probability("pDrop")?;
         if p401 + p500 + p_drop > 1.0 + 1e-9 {
-            return Err(ApiError::bad_request(
-                "p401 + p500 + pDrop must not exceed 1 (the faults exclude each other)",
-            ));
+            return Err(ApiError::bad_request("p401 + p500 + pDrop must not exceed 1 (the faults exclude each other)"));
         }
         let max_delay_ms: u64 = params.parse("maxDelayMs")?.unwrap_or(0);
         if max_delay_ms > MAX_CHAOS_DELAY_MS {
-            return Err(ApiError::bad_request(format!(
-                "maxDelayMs above {MAX_CHAOS_DELAY_MS}"
-            )));
+            return Err(ApiError::bad_request(format!("maxDelayMs above {MAX_CHAOS_DELAY_MS}")));
         }
         let refresh = match params.get("refresh") {
             None | Some("") => RefreshMode::Ok,
             Some(raw) => RefreshMode::parse(raw).ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "invalid refresh: {raw:?} (ok, fail, hang, garbage or mixed)"
-                ))
+                ApiError::bad_request(format!("invalid refresh: {raw:?} (ok, fail, hang, garbage or mixed)"))
             })?,
         };
         let drop = match params.get("drop") {
             None | Some("") => DropMode::Abort,
-            Some(raw) => DropMode::parse(raw).ok_or_else(|| {
-                ApiError::bad_request(format!("invalid drop: {raw:?} (abort or close)"))
-            })?,
+            Some(raw) => DropMode::parse(raw)
+                .ok_or_else(|| ApiError::bad_request(format!("invalid drop: {raw:?} (abort or close)")))?,
         };
         let seed = params.parse("seed")?.unwrap_or_else(clock_seed);
-        Ok((
-            seconds,
-            Settings {
-                p401,
-                p500,
-                p_drop,
-                max_delay_ms,
-                refresh,
-                drop,
-                seed,
-            },
-        ))
+        Ok((seconds, Settings { p401, p500, p_drop, max_delay_ms, refresh, drop, seed }))
     }
 
     pub fn to_json(&self) -> Value {
@@ -372,11 +323,7 @@ pub struct Chaos {
 impl Chaos {
     pub fn new(settings: Settings, until: Instant) -> Self {
         let rng = Rng::new(settings.seed);
-        Self {
-            settings,
-            until,
-            rng,
-        }
+        Self { settings, until, rng }
     }
 
     pub fn active(&self, now: Instant) -> bool {
@@ -511,22 +458,11 @@ mod tests {
         ] {
             let mut chaos = Chaos::new(settings(&format!("seconds=1&{query}")), now);
             for _ in 0..1000 {
-                assert_eq!(
-                    chaos.decide(),
-                    Decision {
-                        fault,
-                        delay: Duration::ZERO
-                    }
-                );
+                assert_eq!(chaos.decide(), Decision { fault, delay: Duration::ZERO });
             }
         }
         let run = |seed: u64| {
-            let mut c = Chaos::new(
-                settings(&format!(
-                    "seconds=1&p401=0.3&p500=0.3&maxDelayMs=50&seed={seed}"
-                )),
-                now,
-            );
+            let mut c = Chaos::new(settings(&format!("seconds=1&p401=0.3&p500=0.3&maxDelayMs=50&seed={seed}")), now);
             (0..50).map(|_| c.decide()).collect::<Vec<_>>()
         };
         assert_eq!(run(9), run(9));
@@ -548,12 +484,7 @@ mod tests {
         assert_eq!(settings("seconds=1").refresh, RefreshMode::Ok);
         let mut chaos = Chaos::new(settings("seconds=1&refresh=mixed&seed=3"), now);
         let faults: Vec<TokenFault> = (0..400).map(|_| chaos.token_fault()).collect();
-        for fault in [
-            TokenFault::None,
-            TokenFault::Fail,
-            TokenFault::Hang,
-            TokenFault::Garbage,
-        ] {
+        for fault in [TokenFault::None, TokenFault::Fail, TokenFault::Hang, TokenFault::Garbage] {
             let n = faults.iter().filter(|f| **f == fault).count();
             assert!((60..140).contains(&n), "{fault:?}: {n}");
         }
@@ -581,10 +512,7 @@ mod tests {
         assert_eq!(s.to_json()["seed"], "12");
         let (seconds, s) = Settings::from_params(&params("seconds=0")).unwrap();
         assert_eq!(seconds, Duration::ZERO);
-        assert_eq!(
-            (s.p401, s.p500, s.p_drop, s.max_delay_ms),
-            (0.0, 0.0, 0.0, 0)
-        );
+        assert_eq!((s.p401, s.p500, s.p_drop, s.max_delay_ms), (0.0, 0.0, 0.0, 0));
         assert_eq!((s.refresh, s.drop), (RefreshMode::Ok, DropMode::Abort));
 
         for (query, names) in [
@@ -597,10 +525,7 @@ mod tests {
             ("seconds=1&p500=-0.1", "p500"),
             ("seconds=1&pDrop=NaN", "pDrop"),
             ("seconds=1&pDrop=inf", "pDrop"),
-            (
-                "seconds=1&p401=0.5&p500=0.4&pDrop=0.2",
-                "p401 + p500 + pDrop",
-            ),
+            ("seconds=1&p401=0.5&p500=0.4&pDrop=0.2", "p401 + p500 + pDrop"),
             ("seconds=1&maxDelayMs=-1", "maxDelayMs"),
             ("seconds=1&maxDelayMs=60001", "maxDelayMs"),
             ("seconds=1&maxDelayMs=1.5", "maxDelayMs"),

@@ -19,25 +19,13 @@ pub async fn cors(request: Request, next: Next) -> Response {
         let mut response = StatusCode::NO_CONTENT.into_response();
         let asked = request.headers();
         let h = response.headers_mut();
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static(ALLOW_METHODS),
-        );
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOW_METHODS));
         if let Some(wanted) = asked.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
             h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, wanted.clone());
         }
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
-        if asked
-            .get("access-control-request-private-network")
-            .is_some_and(|v| v == "true")
-        {
-            h.insert(
-                "access-control-allow-private-network",
-                HeaderValue::from_static("true"),
-            );
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        if asked.get("access-control-request-private-network").is_some_and(|v| v == "true") {
+            h.insert("access-control-allow-private-network", HeaderValue::from_static("true"));
         }
         response
     } else {
@@ -48,15 +36,9 @@ pub async fn cors(request: Request, next: Next) -> Response {
     if let Some(origin) = origin {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        HeaderValue::from_static("true"),
-    );
+    h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
     h.append(header::VARY, HeaderValue::from_static("Origin"));
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(EXPOSE_HEADERS),
-    );
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE_HEADERS));
     if let Some(id) = request_id {
         h.entry("x-request-id").or_insert(id);
     }

@@ -21,35 +21,22 @@ pub fn report(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> M
         if name == header::AUTHORIZATION || name == header::COOKIE {
             continue;
         }
-        let values: Vec<String> = headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
+        let values: Vec<String> =
+            headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
         header_map.insert(name.as_str().to_owned(), Value::String(values.join(", ")));
     }
-    let text = |name| {
-        headers
-            .get(name)
-            .map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
-    };
+    let text = |name| headers.get(name).map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let authorization = authorization(headers);
     let mut out = Map::new();
     out.insert("method".into(), method.as_str().into());
     out.insert("path".into(), uri.path().into());
     out.insert("query".into(), uri.query().unwrap_or("").into());
-    out.insert(
-        "contentType".into(),
-        text(header::CONTENT_TYPE.as_str()).into(),
-    );
+    out.insert("contentType".into(), text(header::CONTENT_TYPE.as_str()).into());
     out.insert("bodyLength".into(), body.len().into());
     out.insert("bodyBase64".into(), BASE64.encode(body).into());
     out.insert("requestId".into(), text("x-request-id").into());
     out.insert("hasAuthorization".into(), authorization.is_some().into());
-    out.insert(
-        "authScheme".into(),
-        authorization.as_deref().map(scheme_of).into(),
-    );
+    out.insert("authScheme".into(), authorization.as_deref().map(scheme_of).into());
     out.insert("authorization".into(), authorization.as_deref().into());
     out.insert("headers".into(), Value::Object(header_map));
     out
@@ -57,8 +44,5 @@ pub fn report(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> M
 
 /// A body that could not be read (too large, cut off): 4xx naming the problem.
 pub fn body_error(rejection: BytesRejection) -> ApiError {
-    ApiError::new(
-        rejection.status(),
-        json!({"error": "bad_body", "detail": rejection.body_text()}),
-    )
+    ApiError::new(rejection.status(), json!({"error": "bad_body", "detail": rejection.body_text()}))
 }

@@ -48,19 +48,15 @@ fn expected_scheme(params: &Params) -> Result<&str, ApiError> {
     match params.get("scheme") {
         None | Some("") => Ok("Bearer"),
         Some(s) if s.len() <= MAX_SCHEME_LEN && s.bytes().all(|b| b.is_ascii_graphic()) => Ok(s),
-        Some(_) => Err(ApiError::bad_request(format!(
-            "invalid scheme: at most {MAX_SCHEME_LEN} visible ASCII characters"
-        ))),
+        Some(_) => {
+            Err(ApiError::bad_request(format!("invalid scheme: at most {MAX_SCHEME_LEN} visible ASCII characters")))
+        }
     }
 }
 
 /// Signature check of the request's token, and the namespace the request counts for (the
 /// token's if it is signed, else `?ns=`).
-pub fn inspect(
-    state: &AppState,
-    headers: &HeaderMap,
-    params: &Params,
-) -> Result<(String, Inspection), ApiError> {
+pub fn inspect(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<(String, Inspection), ApiError> {
     let inspection = match credentials(headers, expected_scheme(params)?) {
         Credentials::Missing => Inspection::Rejected(Reason::Missing),
         Credentials::Malformed => Inspection::Rejected(Reason::Malformed),
@@ -74,20 +70,14 @@ pub fn inspect(
 }
 
 fn invalid_token(reason: &str) -> Refusal {
-    Refusal::Answer(ApiError::invalid_token(
-        json!({"error": "invalid_token", "reason": reason}),
-    ))
+    Refusal::Answer(ApiError::invalid_token(json!({"error": "invalid_token", "reason": reason})))
 }
 
 /// Judges the token on arrival, counts (the `X-Request-Id` and the `Authorization` scheme too,
 /// whatever happens next), draws the chaos decision if chaos mode is on, waits `?delay` plus the
 /// namespace's delay plus the chaos delay, then answers with the verdict reached on arrival, or
 /// with the chaos fault: a cut connection, a 500, or a 401 for a valid token.
-pub async fn authorize(
-    state: &AppState,
-    headers: &HeaderMap,
-    params: &Params,
-) -> Result<Claims, Refusal> {
+pub async fn authorize(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Claims, Refusal> {
     let delay = params.millis("delay")?;
     let (ns, inspection) = inspect(state, headers, params)?;
     let now = now_secs();
@@ -119,10 +109,9 @@ pub async fn authorize(
     pause(delay + extra + chaos_delay).await;
     match decision.map(|d| d.fault) {
         Some(Fault::Drop(mode)) => Err(Refusal::Drop(mode)),
-        Some(Fault::ServerError) => Err(Refusal::Answer(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"error": "chaos"}),
-        ))),
+        Some(Fault::ServerError) => {
+            Err(Refusal::Answer(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, json!({"error": "chaos"}))))
+        }
         // An invalid token keeps its own reason.
         Some(Fault::Unauthorized) => Err(invalid_token(match outcome {
             Ok(_) => "chaos",

@@ -37,17 +37,13 @@ pub fn credentials<'a>(headers: &'a HeaderMap, scheme: &str) -> Credentials<'a> 
 
 /// The whole `Authorization` header as text (bytes that are not UTF-8 replaced), if present.
 pub fn authorization(headers: &HeaderMap) -> Option<Cow<'_, str>> {
-    headers
-        .get(header::AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+    headers.get(header::AUTHORIZATION).map(|v| String::from_utf8_lossy(v.as_bytes()))
 }
 
 /// The scheme of an `Authorization` value (RFC 7235: the word before the credentials), as sent.
 pub fn scheme_of(authorization: &str) -> &str {
     let value = authorization.trim();
-    value
-        .split_once(|c: char| c.is_ascii_whitespace())
-        .map_or(value, |(scheme, _)| scheme)
+    value.split_once(|c: char| c.is_ascii_whitespace()).map_or(value, |(scheme, _)| scheme)
 }
 
 /// Value of cookie `name` in the request's `Cookie` header(s).

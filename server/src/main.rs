@@ -37,8 +37,7 @@ use tokio::net::TcpListener;
 use crate::state::AppState;
 use crate::tokens::TokenKeys;
 
-const USAGE: &str =
-    "usage: tokenfetch-devserver [--port N] [--other-port N] [--static DIR] [--ttl SECONDS]
+const USAGE: &str = "usage: tokenfetch-devserver [--port N] [--other-port N] [--static DIR] [--ttl SECONDS]
 
   --port N          first origin's port (default: $PORT or 8080; 0 picks a free port)
   --other-port N    second origin's port (default: port + 1, or a free port if port is 0)
@@ -57,9 +56,7 @@ struct Config {
 }
 
 fn parse_num<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, String> {
-    raw.trim()
-        .parse()
-        .map_err(|_| format!("invalid {what}: {raw:?}"))
+    raw.trim().parse().map_err(|_| format!("invalid {what}: {raw:?}"))
 }
 
 /// Parses the arguments (without the program name); `env` looks up `PORT` and `TOKEN_TTL`.
@@ -80,12 +77,7 @@ fn parse_args(
         if flag == "-h" || flag == "--help" {
             return Ok(None);
         }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--port" => port = Some(parse_num("--port", &value()?)?),
             "--other-port" => other_port = Some(parse_num("--other-port", &value()?)?),
@@ -102,9 +94,7 @@ fn parse_args(
     let other_port = match other_port {
         Some(p) => p,
         None if port == 0 => 0,
-        None => port
-            .checked_add(1)
-            .ok_or("--port 65535 needs --other-port")?,
+        None => port.checked_add(1).ok_or("--port 65535 needs --other-port")?,
     };
     let ttl = match (ttl, env("TOKEN_TTL")) {
         (Some(t), _) => t,
@@ -114,12 +104,7 @@ fn parse_args(
     if !(0..=86_400 * 365).contains(&ttl) {
         return Err(format!("ttl out of range: {ttl}"));
     }
-    Ok(Some(Config {
-        port,
-        other_port,
-        static_dir,
-        ttl,
-    }))
+    Ok(Some(Config { port, other_port, static_dir, ttl }))
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -160,10 +145,7 @@ async fn main() -> ExitCode {
     };
     if let Some(dir) = &config.static_dir {
         if !dir.is_dir() {
-            eprintln!(
-                "tokenfetch-devserver: --static {}: not a directory",
-                dir.display()
-            );
+            eprintln!("tokenfetch-devserver: --static {}: not a directory", dir.display());
             return ExitCode::from(2);
         }
     }
@@ -227,34 +209,19 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Option<Config>, String> {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         parse_args(args.iter().map(|s| s.to_string()), move |k| {
-            env.iter()
-                .find(|(name, _)| name == k)
-                .map(|(_, v)| v.clone())
+            env.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone())
         })
     }
 
     #[test]
     fn defaults_env_and_flags() {
         let c = parse(&[], &[]).unwrap().unwrap();
-        assert_eq!(
-            (c.port, c.other_port, c.ttl, c.static_dir),
-            (8080, 8081, 20, None)
-        );
-        let c = parse(&[], &[("PORT", "9000"), ("TOKEN_TTL", "5")])
-            .unwrap()
-            .unwrap();
+        assert_eq!((c.port, c.other_port, c.ttl, c.static_dir), (8080, 8081, 20, None));
+        let c = parse(&[], &[("PORT", "9000"), ("TOKEN_TTL", "5")]).unwrap().unwrap();
         assert_eq!((c.port, c.other_port, c.ttl), (9000, 9001, 5));
-        let c = parse(
-            &["--port", "8790", "--ttl=3", "--static", "/tmp"],
-            &[("PORT", "9000")],
-        )
-        .unwrap()
-        .unwrap();
+        let c = parse(&["--port", "8790", "--ttl=3", "--static", "/tmp"], &[("PORT", "9000")]).unwrap().unwrap();
         assert_eq!((c.port, c.other_port, c.ttl), (8790, 8791, 3));
         assert_eq!(c.static_dir, Some(PathBuf::from("/tmp")));
         let c = parse(&["--port", "0"], &[]).unwrap().unwrap();

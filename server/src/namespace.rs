@@ -102,8 +102,7 @@ impl Namespace {
 
     /// The chaos fate of a token call arriving at `now`.
     pub fn chaos_token_fault(&mut self, now: Instant) -> TokenFault {
-        self.active_chaos(now)
-            .map_or(TokenFault::None, Chaos::token_fault)
+        self.active_chaos(now).map_or(TokenFault::None, Chaos::token_fault)
     }
 
     pub fn stats(&self, now: Instant) -> Stats {
@@ -175,10 +174,7 @@ mod tests {
     #[test]
     fn refresh_fault_expires() {
         let now = Instant::now();
-        let ns = Namespace {
-            refresh_fail_until: Some(now + Duration::from_secs(1)),
-            ..Namespace::default()
-        };
+        let ns = Namespace { refresh_fail_until: Some(now + Duration::from_secs(1)), ..Namespace::default() };
         assert!(ns.refresh_failing(now));
         assert!(!ns.refresh_failing(now + Duration::from_secs(1)));
         assert!(!Namespace::default().refresh_failing(now));
@@ -192,10 +188,7 @@ mod tests {
         ns.see_auth_scheme(Some("Token"));
         let stats = ns.stats(Instant::now());
         assert_eq!(stats.last_auth_scheme.as_deref(), Some("Token"));
-        assert_eq!(
-            stats.auth_schemes,
-            BTreeMap::from([("Bearer".to_owned(), 1), ("Token".to_owned(), 2)])
-        );
+        assert_eq!(stats.auth_schemes, BTreeMap::from([("Bearer".to_owned(), 1), ("Token".to_owned(), 2)]));
         ns.see_auth_scheme(None);
         assert_eq!(ns.stats(Instant::now()).last_auth_scheme, None);
     }

@@ -35,9 +35,9 @@ impl Params {
     pub fn ns(&self) -> Result<Option<String>, ApiError> {
         match self.get("ns") {
             None | Some("") => Ok(None),
-            Some(ns) if ns.len() > MAX_NS_LEN => Err(ApiError::bad_request(format!(
-                "ns longer than {MAX_NS_LEN} bytes"
-            ))),
+            Some(ns) if ns.len() > MAX_NS_LEN => {
+                Err(ApiError::bad_request(format!("ns longer than {MAX_NS_LEN} bytes")))
+            }
             Some(ns) => Ok(Some(ns.to_owned())),
         }
     }
@@ -56,11 +56,9 @@ impl Params {
     pub fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
         match self.get(name) {
             None | Some("") => Ok(None),
-            Some(raw) => raw
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| ApiError::bad_request(format!("invalid {name}: {raw:?}"))),
+            Some(raw) => {
+                raw.trim().parse().map(Some).map_err(|_| ApiError::bad_request(format!("invalid {name}: {raw:?}")))
+            }
         }
     }
 
@@ -68,9 +66,7 @@ impl Params {
     pub fn millis(&self, name: &str) -> Result<Duration, ApiError> {
         let ms: u64 = self.parse(name)?.unwrap_or(0);
         if ms > MAX_DELAY_MS {
-            return Err(ApiError::bad_request(format!(
-                "{name} above {MAX_DELAY_MS} ms"
-            )));
+            return Err(ApiError::bad_request(format!("{name} above {MAX_DELAY_MS} ms")));
         }
         Ok(Duration::from_millis(ms))
     }
@@ -79,9 +75,9 @@ impl Params {
     /// mints an already-expired token).
     pub fn maybe_ttl(&self) -> Result<Option<i64>, ApiError> {
         match self.parse::<i64>("ttl")? {
-            Some(ttl) if !(-MAX_TTL..=MAX_TTL).contains(&ttl) => Err(ApiError::bad_request(
-                format!("ttl out of range: {ttl} (within ±{MAX_TTL} seconds)"),
-            )),
+            Some(ttl) if !(-MAX_TTL..=MAX_TTL).contains(&ttl) => {
+                Err(ApiError::bad_request(format!("ttl out of range: {ttl} (within ±{MAX_TTL} seconds)")))
+            }
             ttl => Ok(ttl),
         }
     }
@@ -95,12 +91,9 @@ impl Params {
     pub fn secs(&self, name: &str) -> Result<Duration, ApiError> {
         let secs: f64 = self.parse(name)?.unwrap_or(0.0);
         if !(0.0..=MAX_SECONDS).contains(&secs) {
-            return Err(ApiError::bad_request(format!(
-                "{name} must be within 0..=86400"
-            )));
+            return Err(ApiError::bad_request(format!("{name} must be within 0..=86400")));
         }
-        Duration::try_from_secs_f64(secs)
-            .map_err(|_| ApiError::bad_request(format!("invalid {name}")))
+        Duration::try_from_secs_f64(secs).map_err(|_| ApiError::bad_request(format!("invalid {name}")))
     }
 
     /// `?seconds=`, see [`Params::secs`].
@@ -115,9 +108,7 @@ impl Params {
             301 | 302 | 303 | 307 | 308 => {
                 StatusCode::from_u16(code).map_err(|_| ApiError::bad_request("invalid status"))
             }
-            _ => Err(ApiError::bad_request(
-                "status must be 301, 302, 303, 307 or 308",
-            )),
+            _ => Err(ApiError::bad_request("status must be 301, 302, 303, 307 or 308")),
         }
     }
 }

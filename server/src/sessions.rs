@@ -79,22 +79,8 @@ impl Sessions {
     pub fn open(&mut self, ns: &str, policy: Policy, refresh_token: String) {
         let id = self.next_id;
         self.next_id += 1;
-        self.tokens.insert(
-            refresh_token.clone(),
-            Issued {
-                session: id,
-                spent_at: None,
-            },
-        );
-        self.sessions.insert(
-            id,
-            Session {
-                ns: ns.to_owned(),
-                policy,
-                current: refresh_token,
-                revoked: false,
-            },
-        );
+        self.tokens.insert(refresh_token.clone(), Issued { session: id, spent_at: None });
+        self.sessions.insert(id, Session { ns: ns.to_owned(), policy, current: refresh_token, revoked: false });
     }
 
     /// The namespace of the session `refresh_token` belongs to, if any (revoked ones too).
@@ -118,34 +104,21 @@ impl Sessions {
             refresh_token,
         };
         match issued.spent_at {
-            Some(spent_at)
-                if !session.revoked && now < spent_at + session.policy.reuse_interval =>
-            {
+            Some(spent_at) if !session.revoked && now < spent_at + session.policy.reuse_interval => {
                 Redemption::Tolerated(grant(session, session.current.clone()))
             }
             Some(_) => {
                 let revoked_now = !session.revoked;
                 session.revoked = true;
-                Redemption::Reused {
-                    ns: session.ns.clone(),
-                    revoked_now,
-                }
+                Redemption::Reused { ns: session.ns.clone(), revoked_now }
             }
-            None if session.revoked => Redemption::Revoked {
-                ns: session.ns.clone(),
-            },
+            None if session.revoked => Redemption::Revoked { ns: session.ns.clone() },
             None => {
                 issued.spent_at = Some(now);
                 let id = issued.session;
                 session.current = successor.clone();
                 let granted = grant(session, successor.clone());
-                self.tokens.insert(
-                    successor,
-                    Issued {
-                        session: id,
-                        spent_at: None,
-                    },
-                );
+                self.tokens.insert(successor, Issued { session: id, spent_at: None });
                 Redemption::Rotated(granted)
             }
         }
@@ -166,10 +139,7 @@ impl Sessions {
 mod tests {
     use super::*;
 
-    const STRICT: Policy = Policy {
-        ttl: 20,
-        reuse_interval: Duration::ZERO,
-    };
+    const STRICT: Policy = Policy { ttl: 20, reuse_interval: Duration::ZERO };
 
     fn rotated(r: Redemption) -> String {
         match r {
@@ -205,24 +175,9 @@ mod tests {
         s.open("b", STRICT, "other".into());
         rotated(s.redeem("r0", "r1".into(), t));
         // r0 again: reuse. The session dies, its current token r1 with it.
-        assert_eq!(
-            s.redeem("r0", "x".into(), t),
-            Redemption::Reused {
-                ns: "a".into(),
-                revoked_now: true
-            }
-        );
-        assert_eq!(
-            s.redeem("r1", "y".into(), t),
-            Redemption::Revoked { ns: "a".into() }
-        );
-        assert_eq!(
-            s.redeem("r0", "z".into(), t),
-            Redemption::Reused {
-                ns: "a".into(),
-                revoked_now: false
-            }
-        );
+        assert_eq!(s.redeem("r0", "x".into(), t), Redemption::Reused { ns: "a".into(), revoked_now: true });
+        assert_eq!(s.redeem("r1", "y".into(), t), Redemption::Revoked { ns: "a".into() });
+        assert_eq!(s.redeem("r0", "z".into(), t), Redemption::Reused { ns: "a".into(), revoked_now: false });
         // The successors offered to refused redemptions were never issued.
         for never in ["x", "y", "z"] {
             assert_eq!(s.redeem(never, "w".into(), t), Redemption::Unknown);
@@ -235,39 +190,20 @@ mod tests {
     fn reuse_within_the_interval_is_tolerated() {
         let mut s = Sessions::default();
         let t = Instant::now();
-        let policy = Policy {
-            ttl: 5,
-            reuse_interval: Duration::from_secs(2),
-        };
+        let policy = Policy { ttl: 5, reuse_interval: Duration::from_secs(2) };
         s.open("a", policy, "r0".into());
         rotated(s.redeem("r0", "r1".into(), t));
         // A racing second caller with r0 gets the current token, r1; nothing new is issued.
         let again = s.redeem("r0", "unused".into(), t + Duration::from_millis(1999));
-        assert_eq!(
-            again,
-            Redemption::Tolerated(Grant {
-                ns: "a".into(),
-                policy,
-                refresh_token: "r1".into()
-            })
-        );
+        assert_eq!(again, Redemption::Tolerated(Grant { ns: "a".into(), policy, refresh_token: "r1".into() }));
         assert_eq!(s.redeem("unused", "w".into(), t), Redemption::Unknown);
         // Once the interval is over, it is reuse.
         assert!(matches!(
             s.redeem("r0", "x".into(), t + Duration::from_secs(2)),
-            Redemption::Reused {
-                revoked_now: true,
-                ..
-            }
+            Redemption::Reused { revoked_now: true, .. }
         ));
         // And a revoked session tolerates nothing.
-        assert!(matches!(
-            s.redeem("r0", "x".into(), t),
-            Redemption::Reused {
-                revoked_now: false,
-                ..
-            }
-        ));
+        assert!(matches!(s.redeem("r0", "x".into(), t), Redemption::Reused { revoked_now: false, .. }));
     }
 
     #[test]

@@ -69,9 +69,7 @@ impl AppState {
 
     /// The namespace of the session `refresh_token` belongs to.
     pub fn session_ns(&self, refresh_token: &str) -> Option<String> {
-        lock(&self.inner.sessions)
-            .ns_of(refresh_token)
-            .map(str::to_owned)
+        lock(&self.inner.sessions).ns_of(refresh_token).map(str::to_owned)
     }
 
     /// See [`Sessions::redeem`].
@@ -106,9 +104,6 @@ mod tests {
         assert_eq!(a.distinct_request_ids, 2);
         assert_eq!(state.with_ns("b", |n| n.stats(now).generation), 0);
         state.reset_ns("a");
-        assert_eq!(
-            state.with_ns("a", |n| n.stats(now)),
-            Namespace::default().stats(now)
-        );
+        assert_eq!(state.with_ns("a", |n| n.stats(now)), Namespace::default().stats(now));
     }
 }

@@ -79,9 +79,7 @@ impl TokenKeys {
     }
 
     pub fn from_secret(secret: &[u8]) -> Self {
-        Self {
-            key: Hs256Key::new(secret),
-        }
+        Self { key: Hs256Key::new(secret) }
     }
 
     /// Signs a token for `ns` at generation `gen`, issued at `now` and valid for `ttl` seconds
@@ -97,9 +95,7 @@ impl TokenKeys {
         claims.issued_at = Some(at(now)?);
         claims.expiration = Some(at(now.saturating_add(ttl))?);
         let header = Header::empty().with_token_type("JWT");
-        Hs256
-            .token(&header, &claims, &self.key)
-            .map_err(|_| MintError)
+        Hs256.token(&header, &claims, &self.key).map_err(|_| MintError)
     }
 
     /// Checks the algorithm, signature and shape of `token`, not expiry or revocation: an
@@ -178,11 +174,7 @@ mod tests {
     /// A token signed with `secret` over any header and claims (what an attacker could build).
     fn forge(secret: &[u8], header: &Value, claims: &Value) -> String {
         use jwt_compact::{Algorithm as _, AlgorithmSignature as _};
-        let signing_input = format!(
-            "{}.{}",
-            B64URL.encode(header.to_string()),
-            B64URL.encode(claims.to_string())
-        );
+        let signing_input = format!("{}.{}", B64URL.encode(header.to_string()), B64URL.encode(claims.to_string()));
         let signature = Hs256.sign(&Hs256Key::new(secret), signing_input.as_bytes());
         format!("{signing_input}.{}", B64URL.encode(signature.as_bytes()))
     }
@@ -211,10 +203,7 @@ mod tests {
         let claims = part(&token, 1);
         assert_eq!(claims["iat"], 1_700_000_000);
         assert_eq!(claims["exp"], 1_700_000_008);
-        assert_eq!(
-            (claims["sub"].clone(), claims["ns"].clone()),
-            (json!("user-a"), json!("a"))
-        );
+        assert_eq!((claims["sub"].clone(), claims["ns"].clone()), (json!("user-a"), json!("a")));
         assert_eq!(claims["gen"], 1);
         assert!(claims["jti"].is_string());
     }
@@ -258,10 +247,7 @@ mod tests {
         let keys = TokenKeys::generate().expect("random");
         let other = TokenKeys::generate().expect("random");
         let token = other.mint("a", 0, 60, now_secs()).expect("mint");
-        assert_eq!(
-            keys.inspect(&token),
-            Inspection::Rejected(Reason::BadSignature)
-        );
+        assert_eq!(keys.inspect(&token), Inspection::Rejected(Reason::BadSignature));
 
         // Tampered payload with the original signature.
         let good = keys.mint("a", 0, 60, now_secs()).expect("mint");
@@ -269,25 +255,15 @@ mod tests {
         let parts: Vec<&str> = good.split('.').collect();
         let forged_parts: Vec<&str> = forged.split('.').collect();
         let tampered = format!("{}.{}.{}", parts[0], forged_parts[1], parts[2]);
-        assert_eq!(
-            keys.inspect(&tampered),
-            Inspection::Rejected(Reason::BadSignature)
-        );
+        assert_eq!(keys.inspect(&tampered), Inspection::Rejected(Reason::BadSignature));
         // One flipped signature bit.
         let mut bad_sig = good.clone().into_bytes();
         let last = bad_sig.len() - 2;
         bad_sig[last] = if bad_sig[last] == b'A' { b'B' } else { b'A' };
-        assert_eq!(
-            keys.inspect(std::str::from_utf8(&bad_sig).unwrap()),
-            Inspection::Rejected(Reason::BadSignature)
-        );
+        assert_eq!(keys.inspect(std::str::from_utf8(&bad_sig).unwrap()), Inspection::Rejected(Reason::BadSignature));
 
         for junk in ["", "abc", "a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.e30"] {
-            assert_eq!(
-                keys.inspect(junk),
-                Inspection::Rejected(Reason::Malformed),
-                "{junk:?}"
-            );
+            assert_eq!(keys.inspect(junk), Inspection::Rejected(Reason::Malformed), "{junk:?}");
         }
     }
 
@@ -296,10 +272,7 @@ mod tests {
         let keys = TokenKeys::from_secret(b"k");
         let header = json!({"alg": "HS256"});
         let full = json!({"sub": "user-a", "ns": "a", "gen": 0, "iat": 1, "exp": 9_999_999_999_i64, "jti": "x"});
-        assert!(matches!(
-            keys.inspect(&forge(b"k", &header, &full)),
-            Inspection::Signed(_)
-        ));
+        assert!(matches!(keys.inspect(&forge(b"k", &header, &full)), Inspection::Signed(_)));
         for missing in ["iat", "exp", "ns", "gen"] {
             let mut claims = full.clone();
             claims.as_object_mut().unwrap().remove(missing);

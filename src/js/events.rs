@@ -1,24 +1,20 @@
 //! The `onEvent` stream for JS: each engine [`Event`] as a plain `{ type, ... }` object that never
 //! carries the token, delivered so that a throwing listener cannot disturb the client.
 
-use js_sys::{Function, Object};
+use js_sys::Object;
 use tokenfetch_engine::event::Event;
 use wasm_bindgen::prelude::*;
 
 use crate::options::Sink;
-use crate::web::host::set;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn console_error(message: &str, error: &JsValue);
-}
+use crate::web::host::{call, get, global, invoke, set};
 
 /// A sink that hands each event to `listener`; what it throws goes to `console.error`.
-pub(crate) fn sink(listener: Function) -> Sink {
-    std::rc::Rc::new(move |event: &Event, thrown: Option<&JsValue>| {
-        if let Err(error) = listener.call1(&JsValue::UNDEFINED, &object(event, thrown)) {
-            console_error("tokenfetch: onEvent threw", &error);
+pub(crate) fn sink(listener: JsValue) -> Sink {
+    alloc::rc::Rc::new(move |event: &Event, thrown: Option<&JsValue>| {
+        let none = JsValue::UNDEFINED;
+        if let Err(error) = call(&listener, &none, &object(event, thrown), &none) {
+            let message = JsValue::from_str("tokenfetch: onEvent threw");
+            let _ = invoke(&get(&global(), "console"), "error", &message, &error);
         }
     })
 }

@@ -10,14 +10,25 @@
 mod events;
 mod options;
 
+use alloc::boxed::Box;
+use core::future::Future;
+use core::pin::Pin;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::RequestInit;
 
 use crate::client::Client;
-use crate::web::host::{get, set};
+use crate::error::OptionsError;
+use crate::web::host::{construct, get, set, static_call};
+
+/// A promise of `future`. Every method boxes its future to the same type, so wasm-bindgen's
+/// promise adapter exists once in the wasm, not once per method.
+fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(future);
+    future_to_promise(future)
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
@@ -76,19 +87,21 @@ impl AuthClient {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         init: Option<AuthRequestInit>,
     ) -> Promise {
+        let reject =
+            |error: &JsValue| static_call("Promise", "reject", error).unwrap_or_default().unchecked_into::<Promise>();
         if input.is_undefined() {
-            return Promise::reject(&js_sys::TypeError::new("AuthClient.fetch: 1 argument required, but only 0 present").into());
+            let message = JsValue::from_str("AuthClient.fetch: 1 argument required, but only 0 present");
+            return reject(&construct("TypeError", &message, &JsValue::UNDEFINED).unwrap_or(message));
         }
+        // As `fetch`: `init` goes to `new Request` as it is (`auth` is ignored there).
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        let opted_out = get(&init, "auth") == JsValue::FALSE;
-        // As `fetch`: a missing `init` is no options, anything else is handed to `new Request`.
-        let request_init: RequestInit = if init.is_undefined() || init.is_null() { RequestInit::new() } else { init.unchecked_into() };
+        let opted_out = get(&init, "auth").as_bool() == Some(false);
         // Built now, as `fetch` does; what fails here rejects at once.
-        match self.0.prepare(&input, &request_init, opted_out) {
-            Err(error) => Promise::reject(&error),
+        match self.0.prepare(&input, &init, opted_out) {
+            Err(error) => reject(&error),
             Ok(prepared) => {
                 let response = self.0.send(Ok(prepared));
-                future_to_promise(async move { response.await.map(Into::into) })
+                promise(async move { response.await.map(Into::into) })
             }
         }
     }
@@ -100,12 +113,15 @@ impl AuthClient {
     /// client.setToken(loginResponse.accessToken);
     /// ```
     #[wasm_bindgen(js_name = setToken)]
-    pub fn set_token(&self, #[wasm_bindgen(unchecked_param_type = "string | null")] token: JsValue) -> Result<(), JsValue> {
+    pub fn set_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | null")] token: JsValue,
+    ) -> Result<(), JsValue> {
         if token.is_null() || token.is_undefined() {
             self.0.clear();
             return Ok(());
         }
-        let text = token.as_string().ok_or_else(|| js_sys::TypeError::new("setToken: token must be a string or null"))?;
+        let text = token.as_string().ok_or(OptionsError::type_error("setToken: token must be a string or null"))?;
         Ok(self.0.set_token(Some(&text))?)
     }
 
@@ -118,7 +134,7 @@ impl AuthClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn refresh(&self) -> Promise {
         let refreshed = self.0.refresh();
-        future_to_promise(async move { Ok(JsValue::from_bool(refreshed.await.is_ok())) })
+        promise(async move { Ok(JsValue::from_bool(refreshed.await.is_ok())) })
     }
 
     /// Forgets the token and cancels the refresh timer.

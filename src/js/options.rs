@@ -1,9 +1,13 @@
 //! Reads the JS options object once, at construction, onto [`Options`]: each option's type
-//! checked with a `TypeError` that names it (ranges are the engine's, URLs the browser's).
+//! checked, the first wrong one reported as a `TypeError` that names it (ranges are the
+//! engine's, URLs the browser's).
 
-use std::rc::Rc;
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
 
-use js_sys::{Array, Function};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -11,99 +15,94 @@ use wasm_bindgen_futures::JsFuture;
 use crate::error::OptionsError;
 use crate::js::events;
 use crate::options::Options;
-use crate::web::host::get;
-use crate::web::source::{token_result_input, AnswerFuture, SourceError};
+use crate::web::host::{call, elements, get, is_array, static_call};
+use crate::web::source::{token_result_input, AnswerFuture, Source, SourceError};
 
-/// `options[key]`, or `None` when it is `undefined` or `null`.
-fn present(options: &JsValue, key: &str) -> Option<JsValue> {
-    let value = get(options, key);
-    (!value.is_undefined() && !value.is_null()).then_some(value)
+/// Reads options, remembering the first problem instead of stopping at it (one way out keeps
+/// the wasm small).
+struct Reader<'a> {
+    options: &'a JsValue,
+    problem: Option<&'static str>,
 }
 
-fn string(options: &JsValue, key: &str, message: &'static str) -> Result<Option<String>, OptionsError> {
-    present(options, key).map(|v| v.as_string().ok_or(OptionsError::type_error(message))).transpose()
-}
-
-fn number(options: &JsValue, key: &str, message: &'static str) -> Result<Option<f64>, OptionsError> {
-    present(options, key).map(|v| v.as_f64().ok_or(OptionsError::type_error(message))).transpose()
-}
-
-fn function(options: &JsValue, key: &str, message: &'static str) -> Result<Option<Function>, OptionsError> {
-    present(options, key).map(|v| v.dyn_into::<Function>().map_err(|_| OptionsError::type_error(message))).transpose()
-}
-
-/// An array whose every item `item` accepts.
-fn list<T>(
-    options: &JsValue,
-    key: &str,
-    message: &'static str,
-    item: impl Fn(JsValue) -> Option<T>,
-) -> Result<Option<Vec<T>>, OptionsError> {
-    let Some(value) = present(options, key) else { return Ok(None) };
-    if !Array::is_array(&value) {
-        return Err(OptionsError::type_error(message));
+impl Reader<'_> {
+    /// `options[key]` when it is neither `undefined` nor `null` and `accept` takes it.
+    fn read<T>(&mut self, key: &str, problem: &'static str, accept: impl Fn(JsValue) -> Option<T>) -> Option<T> {
+        let value = get(self.options, key);
+        if value.is_undefined() || value.is_null() {
+            return None;
+        }
+        let accepted = accept(value);
+        if accepted.is_none() {
+            self.problem = self.problem.or(Some(problem));
+        }
+        accepted
     }
-    Array::from(&value).iter().map(|v| item(v).ok_or(OptionsError::type_error(message))).collect::<Result<_, _>>().map(Some)
+
+    fn string(&mut self, key: &str, problem: &'static str) -> Option<String> {
+        self.read(key, problem, |v| v.as_string())
+    }
+
+    fn number(&mut self, key: &str, problem: &'static str) -> Option<f64> {
+        self.read(key, problem, |v| v.as_f64())
+    }
+
+    fn function(&mut self, key: &str, problem: &'static str) -> Option<JsValue> {
+        self.read(key, problem, |v| v.is_function().then_some(v))
+    }
+
+    /// An array whose every item `item` accepts.
+    fn list<T>(&mut self, key: &str, problem: &'static str, item: impl Fn(JsValue) -> Option<T>) -> Option<Vec<T>> {
+        self.read(key, problem, |v| if is_array(&v) { elements(&v).into_iter().map(&item).collect() } else { None })
+    }
 }
 
 /// The options of `new AuthClient(options)` as [`Options`].
 pub(crate) fn read(options: &JsValue) -> Result<Options, OptionsError> {
-    if !(options.is_undefined() || options.is_null() || options.is_object()) || Array::is_array(options) {
+    if !(options.is_undefined() || options.is_null() || options.is_object()) || is_array(options) {
         return Err(OptionsError::type_error("AuthClient options must be an object"));
     }
+    let mut r = Reader { options, problem: None };
     let mut read = Options::new();
-    if let Some(token) = string(options, "token", "token must be a string or null")? {
-        read = read.token(token);
+    read.token = r.string("token", "token must be a string or null");
+    if let Some(callback) = r.function("onTokenExpired", "onTokenExpired must be a function") {
+        read.source = Some(Source::Callback(Rc::new(move || ask(&callback))));
     }
-    if let Some(callback) = function(options, "onTokenExpired", "onTokenExpired must be a function")? {
-        read = read.on_token_expired_answer(Rc::new(move || ask(&callback)));
+    read.refresh_url = r.string("refreshUrl", "refreshUrl must be a string");
+    read.base_url = r.string("baseUrl", "baseUrl must be a string");
+    read.allowed_origins = r.list("allowedOrigins", "allowedOrigins must be an array of strings", |v| v.as_string());
+    let settings = &mut read.settings;
+    settings.refresh_ahead_seconds = r.number("refreshAheadSeconds", "refreshAheadSeconds must be a number");
+    settings.refresh_on = r.list("refreshOn", "refreshOn must be an array of numbers", |v| v.as_f64());
+    settings.refresh_timeout_ms = r.number("refreshTimeoutMs", "refreshTimeoutMs must be a number");
+    settings.auto_refresh = r.read("autoRefresh", "autoRefresh must be a boolean", |v| v.as_bool());
+    settings.auth_scheme = r.string("authScheme", "authScheme must be a string");
+    // `true` is the channel "tokenfetch"; `false` is off.
+    let share =
+        r.read("shareAcrossTabs", "shareAcrossTabs must be a boolean or a non-empty channel name", |v| {
+            match (v.as_bool(), v.as_string()) {
+                (Some(on), _) => Some(on.then(|| String::from("tokenfetch"))),
+                (None, Some(name)) if !name.is_empty() => Some(Some(name)),
+                _ => None,
+            }
+        });
+    read.share_across_tabs = share.flatten();
+    read.on_event = r.function("onEvent", "onEvent must be a function").map(events::sink);
+    match r.problem {
+        Some(problem) => Err(OptionsError::type_error(problem)),
+        None => Ok(read),
     }
-    if let Some(url) = string(options, "refreshUrl", "refreshUrl must be a string")? {
-        read = read.refresh_url(url);
-    }
-    if let Some(url) = string(options, "baseUrl", "baseUrl must be a string")? {
-        read = read.base_url(url);
-    }
-    if let Some(origins) = list(options, "allowedOrigins", "allowedOrigins must be an array of strings", |v| v.as_string())? {
-        read = read.allowed_origins(origins);
-    }
-    if let Some(seconds) = number(options, "refreshAheadSeconds", "refreshAheadSeconds must be a number")? {
-        read = read.refresh_ahead_seconds(seconds);
-    }
-    if let Some(statuses) = list(options, "refreshOn", "refreshOn must be an array of numbers", |v| v.as_f64())? {
-        read = read.refresh_on_numbers(statuses);
-    }
-    if let Some(ms) = number(options, "refreshTimeoutMs", "refreshTimeoutMs must be a number")? {
-        read = read.refresh_timeout_ms(ms);
-    }
-    if let Some(on) = present(options, "autoRefresh") {
-        read = read.auto_refresh(on.as_bool().ok_or(OptionsError::type_error("autoRefresh must be a boolean"))?);
-    }
-    if let Some(scheme) = string(options, "authScheme", "authScheme must be a string")? {
-        read = read.auth_scheme(scheme);
-    }
-    if let Some(share) = present(options, "shareAcrossTabs") {
-        const MESSAGE: &str = "shareAcrossTabs must be a boolean or a non-empty channel name";
-        match (share.as_bool(), share.as_string()) {
-            (Some(true), _) => read = read.share_across_tabs("tokenfetch"),
-            (Some(false), _) => {}
-            (None, Some(name)) if !name.is_empty() => read = read.share_across_tabs(name),
-            _ => return Err(OptionsError::type_error(MESSAGE)),
-        }
-    }
-    if let Some(listener) = function(options, "onEvent", "onEvent must be a function")? {
-        read = read.on_event_with_thrown(events::sink(listener));
-    }
-    Ok(read)
 }
 
 /// Calls the application's `onTokenExpired` now; awaits what it returns when it is a thenable.
-fn ask(callback: &Function) -> AnswerFuture {
-    let returned = callback.call0(&JsValue::UNDEFINED);
+fn ask(callback: &JsValue) -> AnswerFuture {
+    let none = JsValue::UNDEFINED;
+    let returned = call(callback, &none, &none, &none);
     Box::pin(async move {
         let mut value = returned.map_err(SourceError::thrown)?;
         if get(&value, "then").is_function() {
-            value = JsFuture::from(js_sys::Promise::resolve(&value)).await.map_err(SourceError::thrown)?;
+            let promise = static_call("Promise", "resolve", &value).map_err(SourceError::thrown)?;
+            value = JsFuture::from(promise.unchecked_into::<Promise>()).await.map_err(SourceError::thrown)?;
         }
         Ok(token_result_input(&value))
     })

@@ -1,25 +1,26 @@
-//! What the host (a browser window, a worker, Node) offers, read without assuming any of it:
-//! the clock, randomness, the page's URL, properties of JS values, and JS's number parser.
+//! What the host (a browser window, a worker, Node) offers, reached one way: read a property,
+//! set one, call a method, construct a class. One binding each instead of one per getter and
+//! method keeps the wasm's imports (and their glue) few; the host's own objects do the work.
 
-use js_sys::Reflect;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
-
-/// Milliseconds since the epoch.
-pub(crate) fn now() -> f64 {
-    js_sys::Date::now()
-}
-
-/// 53 random bits (seeds the per-token jitter and the tab id; nothing secret).
-pub(crate) fn random_seed() -> u64 {
-    (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64
-}
+use wasm_bindgen::JsCast;
 
 /// `object[key]`; a throwing getter or a non-object reads as `undefined`.
 pub(crate) fn get(object: &JsValue, key: &str) -> JsValue {
+    get_key(object, &JsValue::from_str(key))
+}
+
+/// `object[key]` with any key (an array index, say).
+pub(crate) fn get_key(object: &JsValue, key: &JsValue) -> JsValue {
     if !object.is_object() && !object.is_function() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(object, key).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `object[key] = value` on an object this crate made.
@@ -27,9 +28,58 @@ pub(crate) fn set(object: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
-/// The global object (`globalThis`).
+/// `target[method](a, b)`; what it throws (or a missing method's `TypeError`) is the `Err`.
+/// Methods that take fewer arguments ignore the extra `undefined`s.
+pub(crate) fn invoke(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    call(&get(target, method), target, a, b)
+}
+
+/// `function.call(this, a, b)`.
+pub(crate) fn call(function: &JsValue, this: &JsValue, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    function.unchecked_ref::<Function>().call2(this, a, b)
+}
+
+/// `new globalThis[class](a, b)`.
+pub(crate) fn construct(class: &str, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    Reflect::construct(get(&global(), class).unchecked_ref::<Function>(), &Array::of2(a, b))
+}
+
+/// `globalThis[function](a)`: `fetch`, `setTimeout`, `String`, `parseFloat`...
+pub(crate) fn global_call(function: &str, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    call(&get(&global(), function), &JsValue::UNDEFINED, a, b)
+}
+
+/// `globalThis[namespace][method](a)`: `JSON.parse`, `Date.now`, `Array.isArray`...
+pub(crate) fn static_call(namespace: &str, method: &str, a: &JsValue) -> Result<JsValue, JsValue> {
+    invoke(&get(&global(), namespace), method, a, &JsValue::UNDEFINED)
+}
+
+/// The global object (`globalThis`). js-sys's lookup, which its futures use anyway.
 pub(crate) fn global() -> JsValue {
     js_sys::global().into()
+}
+
+/// The elements of a JS array (or of anything with a `length` and indices).
+#[cfg(feature = "js")]
+pub(crate) fn elements(array: &JsValue) -> Vec<JsValue> {
+    let length = get(array, "length").as_f64().unwrap_or(0.0) as u32;
+    (0..length).map(|index| get_key(array, &JsValue::from(index))).collect()
+}
+
+/// `Array.isArray(value)`.
+pub(crate) fn is_array(value: &JsValue) -> bool {
+    static_call("Array", "isArray", value).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn now() -> f64 {
+    static_call("Date", "now", &JsValue::UNDEFINED).ok().and_then(|v| v.as_f64()).unwrap_or(0.0)
+}
+
+/// 53 random bits (seeds the per-token jitter and the tab id; nothing secret).
+pub(crate) fn random_seed() -> u64 {
+    let random = static_call("Math", "random", &JsValue::UNDEFINED).ok().and_then(|v| v.as_f64()).unwrap_or(0.5);
+    (random * 9_007_199_254_740_992.0) as u64
 }
 
 /// The page's (or worker's) URL, when the global has a `location` (Node has none).
@@ -45,6 +95,28 @@ pub(crate) fn page_visible() -> bool {
 /// The value of a number literal the engine has already checked, by JS's own parser (correctly
 /// rounded, and no float-parsing tables in the wasm).
 pub(crate) fn parse_number(literal: &str) -> Option<f64> {
-    let value = js_sys::Number::parse_float(literal);
-    (!value.is_nan()).then_some(value)
+    global_call("parseFloat", &JsValue::from_str(literal), &JsValue::UNDEFINED).ok()?.as_f64().filter(|n| !n.is_nan())
+}
+
+/// A `setTimeout` that is cleared when dropped.
+#[derive(Debug)]
+pub(crate) struct Timeout {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    /// Calls `callback` once after `ms`. One boxed closure type for every timer keeps one copy
+    /// of wasm-bindgen's closure plumbing in the wasm.
+    pub(crate) fn new(ms: u32, callback: Box<dyn FnOnce()>) -> Timeout {
+        let callback = Closure::once(callback);
+        let id = global_call("setTimeout", callback.as_ref(), &JsValue::from(ms)).unwrap_or(JsValue::UNDEFINED);
+        Timeout { id, _callback: callback }
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        let _ = global_call("clearTimeout", &self.id, &JsValue::UNDEFINED);
+    }
 }

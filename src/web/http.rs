@@ -1,59 +1,50 @@
 //! Requests and responses: building a `Request` the way `fetch` does (synchronously, resolving
 //! against a base URL), sending it through the global `fetch`, and reading what the engine needs
-//! of a response.
+//! of a response. Everything goes through [`host`](crate::web::host)'s four operations.
+
+use alloc::string::String;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response, Url};
 
-#[wasm_bindgen]
-extern "C" {
-    /// The global `fetch`, whether the global is a window, a worker or Node.
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(request: &Request) -> Promise;
+use crate::web::host::{construct, get, global_call, invoke, static_call};
 
-    /// `String(value)`, as `fetch` applies to an input that is neither a string nor a Request.
-    #[wasm_bindgen(js_name = String, catch)]
-    fn js_string(value: &JsValue) -> Result<String, JsValue>;
-}
+const NONE: JsValue = JsValue::UNDEFINED;
 
-/// Sends `request`; a rejection (the network's `TypeError`, an `AbortError`) comes back unchanged.
-pub(crate) async fn send(request: &Request) -> Result<Response, JsValue> {
-    JsFuture::from(global_fetch(request)).await.map(JsCast::unchecked_into)
+/// Sends `request` through the global `fetch`; a rejection (the network's `TypeError`, an
+/// `AbortError`) comes back unchanged.
+pub(crate) async fn send(request: &JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(global_call("fetch", request, &NONE)?.unchecked_into::<Promise>()).await
 }
 
 /// `new Request(input, init)` with a string or `URL` input resolved against `base` (when given):
 /// built at once, so a `Request` input's body is used and a `Headers` object is read now.
-pub(crate) fn new_request(input: &JsValue, init: &RequestInit, base: Option<&str>) -> Result<Request, JsValue> {
-    if let Some(request) = input.dyn_ref::<Request>() {
-        return Request::new_with_request_and_init(request, init);
+pub(crate) fn new_request(input: &JsValue, init: &JsValue, base: Option<&str>) -> Result<JsValue, JsValue> {
+    if input.is_instance_of::<web_sys::Request>() {
+        return construct("Request", input, init);
     }
-    let text = match input.as_string() {
-        Some(text) => text,
-        None => js_string(input)?,
-    };
-    let url = match base {
-        Some(base) => Url::new_with_base(&text, base)?,
-        None => Url::new(&text)?,
-    };
-    Request::new_with_str_and_init(&url.href(), init)
+    // `fetch` applies `String()` to anything that is not a Request.
+    let text = if input.is_string() { input.clone() } else { global_call("String", input, &NONE)? };
+    let base = base.map_or(NONE, JsValue::from_str);
+    construct("Request", &get(&construct("URL", &text, &base)?, "href"), init)
 }
 
 /// The serialized origin of an absolute URL (`"null"` for opaque ones), or `None`.
 pub(crate) fn origin_of(url: &str) -> Option<String> {
-    Url::new(url).ok().map(|url| url.origin())
+    get(&construct("URL", &JsValue::from_str(url), &NONE).ok()?, "origin").as_string()
 }
 
 /// `url` resolved against `base`, as `new URL(url, base).href`.
 pub(crate) fn resolve(url: &str, base: Option<&str>) -> Option<String> {
-    match base {
-        Some(base) => Url::new_with_base(url, base),
-        None => Url::new(url),
-    }
-    .ok()
-    .map(|url| url.href())
+    let base = base.map_or(NONE, JsValue::from_str);
+    get(&construct("URL", &JsValue::from_str(url), &base).ok()?, "href").as_string()
+}
+
+/// The value of header `name`.
+pub(crate) fn header(headers: &JsValue, name: &str) -> Option<String> {
+    invoke(headers, "get", &JsValue::from_str(name), &NONE).ok()?.as_string()
 }
 
 /// What the engine needs of a response.
@@ -61,25 +52,28 @@ pub(crate) fn resolve(url: &str, base: Option<&str>) -> Option<String> {
 pub(crate) struct ResponseHead {
     pub(crate) status: u16,
     pub(crate) www_authenticate: Option<String>,
-    pub(crate) date: Option<String>,
+    /// `Date` read by the host's date parser (ms since the epoch).
+    pub(crate) date_ms: Option<f64>,
     pub(crate) age: bool,
 }
 
 /// Reads a response's status and the headers that matter.
-pub(crate) fn head(response: &Response) -> ResponseHead {
-    let headers = response.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
+pub(crate) fn head(response: &JsValue) -> ResponseHead {
+    let headers = get(response, "headers");
     ResponseHead {
-        status: response.status(),
-        www_authenticate: header("WWW-Authenticate"),
-        date: header("Date"),
-        age: header("Age").is_some(),
+        status: get(response, "status").as_f64().unwrap_or(0.0) as u16,
+        www_authenticate: header(&headers, "WWW-Authenticate"),
+        date_ms: header(&headers, "Date")
+            .and_then(|date| static_call("Date", "parse", &JsValue::from_str(&date)).ok()?.as_f64())
+            .filter(|ms| ms.is_finite()),
+        age: header(&headers, "Age").is_some(),
     }
 }
 
 /// Frees a response's connection instead of waiting for the garbage collector.
-pub(crate) fn discard(response: &Response) {
-    if let Some(body) = response.body() {
-        let _ = body.cancel();
+pub(crate) fn discard(response: &JsValue) {
+    let body = get(response, "body");
+    if body.is_object() {
+        let _ = invoke(&body, "cancel", &NONE, &NONE);
     }
 }

@@ -2,33 +2,30 @@
 //! JS promise round trip: a one-shot [`Signal`], a cancellable [`sleep`], [`first_of`] two
 //! futures, and [`unless_aborted`] for an `AbortSignal`.
 
-use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use core::future::{poll_fn, Future};
+use core::pin::{pin, Pin};
+use core::task::{Context, Poll, Waker};
 
-use gloo_timers::callback::Timeout;
+use tokenfetch_engine::Outcome;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::AbortSignal;
 
-/// A value set once, and the tasks waiting for it.
-#[derive(Debug)]
-pub(crate) struct Signal<T: Copy> {
-    value: Cell<Option<T>>,
+use crate::web::host::{get, invoke, Timeout};
+
+/// A value set once, and the tasks waiting for it. One type for every use (a refresh's outcome,
+/// or just "it happened": `Ok(())`), so its code exists once in the wasm.
+#[derive(Debug, Default)]
+pub(crate) struct Signal {
+    value: Cell<Option<Outcome>>,
     wakers: RefCell<Vec<Waker>>,
 }
 
-impl<T: Copy> Default for Signal<T> {
-    fn default() -> Signal<T> {
-        Signal { value: Cell::new(None), wakers: RefCell::new(Vec::new()) }
-    }
-}
-
-impl<T: Copy> Signal<T> {
+impl Signal {
     /// Sets the value (the first one wins) and wakes every waiter.
-    pub(crate) fn fire(&self, value: T) {
+    pub(crate) fn fire(&self, value: Outcome) {
         if self.value.get().is_none() {
             self.value.set(Some(value));
             for waker in self.wakers.take() {
@@ -38,19 +35,19 @@ impl<T: Copy> Signal<T> {
     }
 
     /// Resolves with the value.
-    pub(crate) fn wait(self: &Rc<Self>) -> Wait<T> {
+    pub(crate) fn wait(self: &Rc<Self>) -> Wait {
         Wait(Rc::clone(self))
     }
 }
 
 /// The future of [`Signal::wait`].
 #[derive(Debug)]
-pub(crate) struct Wait<T: Copy>(Rc<Signal<T>>);
+pub(crate) struct Wait(Rc<Signal>);
 
-impl<T: Copy> Future for Wait<T> {
-    type Output = T;
+impl Future for Wait {
+    type Output = Outcome;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
         if let Some(value) = self.0.value.get() {
             return Poll::Ready(value);
         }
@@ -66,8 +63,8 @@ impl<T: Copy> Future for Wait<T> {
 pub(crate) async fn sleep(ms: u32) {
     let elapsed = Rc::new(Signal::default());
     let fire = Rc::clone(&elapsed);
-    let _timer = Timeout::new(ms, move || fire.fire(()));
-    elapsed.wait().await;
+    let _timer = Timeout::new(ms, Box::new(move || fire.fire(Ok(()))));
+    let _ = elapsed.wait().await;
 }
 
 /// Runs both; `Ok` with `a`'s output when it finishes first, else `Err` with `b`'s. The other one
@@ -84,17 +81,18 @@ pub(crate) async fn first_of<A: Future, B: Future>(a: A, b: B) -> Result<A::Outp
     .await
 }
 
-/// `future`'s output, or the signal's abort reason as soon as it aborts (as `fetch` rejects).
+/// `future`'s output, or the `AbortSignal`'s reason as soon as it aborts (as `fetch` rejects).
 /// Only this caller stops waiting: the work behind `future` goes on for others.
-pub(crate) async fn unless_aborted<F: Future>(future: F, signal: &AbortSignal) -> Result<F::Output, JsValue> {
-    if signal.aborted() {
-        return Err(signal.reason());
+pub(crate) async fn unless_aborted<F: Future>(future: F, signal: &JsValue) -> Result<F::Output, JsValue> {
+    if get(signal, "aborted").as_bool() == Some(true) {
+        return Err(get(signal, "reason"));
     }
     let aborted = Rc::new(Signal::default());
     let fire = Rc::clone(&aborted);
-    let listener = Closure::<dyn FnMut()>::new(move || fire.fire(()));
-    let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+    let listener = Closure::<dyn FnMut()>::new(move || fire.fire(Ok(())));
+    let event = JsValue::from_str("abort");
+    let _ = invoke(signal, "addEventListener", &event, listener.as_ref());
     let result = first_of(future, aborted.wait()).await;
-    let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
-    result.map_err(|()| signal.reason())
+    let _ = invoke(signal, "removeEventListener", &event, listener.as_ref());
+    result.map_err(|_| get(signal, "reason"))
 }

@@ -1,19 +1,20 @@
 //! Where new tokens come from: the application's callback or a POST to `refreshUrl`, bounded by
 //! `refreshTimeoutMs`, and how a JS value becomes the engine's [`TokenResultInput`].
 
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::{boxed::Box, string::String};
+use core::future::Future;
+use core::pin::Pin;
 
-use js_sys::Array;
+use js_sys::{Object, Promise};
 use tokenfetch_engine::event::Reason;
 use tokenfetch_engine::token_result::{Field, TokenResultInput, EXPIRES_AT_KEYS, EXPIRES_IN_KEYS, TOKEN_KEYS};
 use tokenfetch_engine::Failure;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Request, RequestCredentials, RequestInit, Response};
 
-use crate::web::host::get;
+use crate::web::host::{construct, get, invoke, is_array, set, static_call};
 use crate::web::http::send;
 use crate::web::signal::{first_of, sleep};
 
@@ -61,8 +62,8 @@ pub(crate) enum Source {
     Nothing,
 }
 
-impl std::fmt::Debug for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Source {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             Source::Callback(_) => "Source::Callback",
             Source::Url(_) => "Source::Url",
@@ -72,44 +73,44 @@ impl std::fmt::Debug for Source {
 }
 
 impl Source {
-    /// Asks for a token, giving up after `timeout_ms`.
+    /// Asks for a token, giving up after `timeout_ms` (and then aborting a `refreshUrl` POST, so
+    /// the connection is freed too).
     pub(crate) async fn obtain(&self, timeout_ms: u32) -> Answer {
-        match self {
-            Source::Callback(callback) => {
-                first_of(callback(), sleep(timeout_ms)).await.unwrap_or_else(|()| Err(Reason::Timeout.into()))
+        let none = JsValue::UNDEFINED;
+        let controller = match self {
+            Source::Url(_) => construct("AbortController", &none, &none).unwrap_or(none),
+            _ => none,
+        };
+        let answer = async {
+            match self {
+                Source::Callback(callback) => callback().await,
+                Source::Url(url) => post(url, &controller).await,
+                Source::Nothing => Err(Reason::NoRefreshSource.into()),
             }
-            Source::Url(url) => {
-                let controller = AbortController::new().ok();
-                let answer = first_of(post(url, controller.as_ref()), sleep(timeout_ms)).await;
-                answer.unwrap_or_else(|()| {
-                    // Free the connection too, not only the caller.
-                    if let Some(controller) = controller {
-                        controller.abort();
-                    }
-                    Err(Reason::Timeout.into())
-                })
-            }
-            Source::Nothing => Err(Reason::NoRefreshSource.into()),
-        }
+        };
+        first_of(answer, sleep(timeout_ms)).await.unwrap_or_else(|()| {
+            let _ = invoke(&controller, "abort", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
+            Err(Reason::Timeout.into())
+        })
     }
 }
 
 /// POSTs to `refreshUrl` with cookies and no `Authorization`; the token is in the JSON body.
-async fn post(url: &str, controller: Option<&AbortController>) -> Answer {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(RequestCredentials::Include);
-    if let Some(controller) = controller {
-        init.set_signal(Some(&controller.signal()));
+async fn post(url: &str, controller: &JsValue) -> Answer {
+    let network = |_| SourceError::from(Reason::NetworkError);
+    let init: JsValue = Object::new().into();
+    set(&init, "method", &JsValue::from_str("POST"));
+    set(&init, "credentials", &JsValue::from_str("include"));
+    set(&init, "signal", &get(controller, "signal"));
+    let request = construct("Request", &JsValue::from_str(url), &init).map_err(network)?;
+    let response = send(&request).await.map_err(network)?;
+    if get(&response, "ok").as_bool() != Some(true) {
+        let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
+        return Err(Failure { reason: Reason::RefreshUrlStatus, status: Some(status) }.into());
     }
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| SourceError::from(Reason::NetworkError))?;
-    let response: Response = send(&request).await.map_err(|_| SourceError::from(Reason::NetworkError))?;
-    if !response.ok() {
-        return Err(Failure { reason: Reason::RefreshUrlStatus, status: Some(response.status()) }.into());
-    }
-    let text = response.text().map_err(|_| SourceError::from(Reason::NetworkError))?;
-    let text = JsFuture::from(text).await.map_err(|_| SourceError::from(Reason::NetworkError))?;
-    let body = js_sys::JSON::parse(&text.as_string().unwrap_or_default()).map_err(|_| SourceError::from(Reason::InvalidJson))?;
+    let text = invoke(&response, "text", &JsValue::UNDEFINED, &JsValue::UNDEFINED).map_err(network)?;
+    let text = JsFuture::from(text.unchecked_into::<Promise>()).await.map_err(network)?;
+    let body = static_call("JSON", "parse", &text).map_err(|_| SourceError::from(Reason::InvalidJson))?;
     Ok(token_result_input(&body))
 }
 
@@ -130,11 +131,11 @@ pub(crate) fn token_result_input(value: &JsValue) -> TokenResultInput {
     }
     if value.is_undefined() || value.is_null() {
         TokenResultInput::Nothing
-    } else if *value == JsValue::FALSE {
+    } else if value.as_bool() == Some(false) {
         TokenResultInput::SignedOut
     } else if let Some(text) = value.as_string() {
         TokenResultInput::Text(text)
-    } else if value.is_object() && !value.is_function() && !Array::is_array(value) {
+    } else if value.is_object() && !value.is_function() && !is_array(value) {
         TokenResultInput::Object {
             token: TOKEN_KEYS.map(|key| field(get(value, key))),
             expires_in: EXPIRES_IN_KEYS.map(|key| field(get(value, key))),

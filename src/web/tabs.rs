@@ -2,30 +2,30 @@
 //! [`Message`]s as plain objects, and the Web Lock a refresh runs under. Without either API the
 //! channel does not open and the client works as if the option were off.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::string::String;
+use core::cell::RefCell;
 
-use js_sys::{Function, Object, Promise};
-use tokenfetch_engine::tabs::{Message, Shared, TabId};
+use js_sys::{Function, Object, Promise, Reflect};
+use tokenfetch_engine::tabs::{Message, Shared};
 use tokenfetch_engine::token::Token;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{BroadcastChannel, MessageEvent};
 
-use crate::web::host::{get, global, set};
+use crate::web::host::{construct, get, get_key, global, invoke, set};
 use crate::web::signal::{first_of, Signal};
 
 /// One tab's end of a shared channel.
 pub(crate) struct Channel {
-    channel: BroadcastChannel,
+    channel: JsValue,
     locks: JsValue,
     name: String,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_message: Closure<dyn FnMut(JsValue)>,
 }
 
-impl std::fmt::Debug for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Channel").field("name", &self.name).finish()
     }
 }
@@ -37,7 +37,7 @@ pub(crate) struct LockGuard(Rc<RefCell<Option<Function>>>);
 impl Drop for LockGuard {
     fn drop(&mut self) {
         if let Some(release) = self.0.take() {
-            let _ = release.call0(&JsValue::UNDEFINED);
+            let _ = crate::web::host::call(&release, &JsValue::UNDEFINED, &JsValue::UNDEFINED, &JsValue::UNDEFINED);
         }
     }
 }
@@ -52,19 +52,19 @@ impl Channel {
         }
         let mut name = String::from("tokenfetch:");
         name.push_str(channel);
-        let broadcast = BroadcastChannel::new(&name).ok()?;
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(message) = decode(&event.data()) {
+        let broadcast = construct("BroadcastChannel", &JsValue::from_str(&name), &JsValue::UNDEFINED).ok()?;
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            if let Some(message) = decode(&get(&event, "data")) {
                 on_message(message);
             }
         });
-        broadcast.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        set(&broadcast, "onmessage", on_message.as_ref());
         Some(Channel { channel: broadcast, locks, name, _on_message: on_message })
     }
 
     /// Posts `message` to the other tabs.
     pub(crate) fn post(&self, message: &Message) {
-        let _ = self.channel.post_message(&encode(message));
+        let _ = invoke(&self.channel, "postMessage", &encode(message), &JsValue::UNDEFINED);
     }
 
     /// Waits for the channel's Web Lock; `None` when the request fails (the refresh then runs
@@ -77,84 +77,92 @@ impl Channel {
         let callback = Closure::once_into_js(move |_lock: JsValue| {
             Promise::new(&mut |resolve, _reject| {
                 keep.replace(Some(resolve));
-                on_grant.fire(());
+                on_grant.fire(Ok(()));
             })
         });
-        let request = get(&self.locks, "request").dyn_into::<Function>().ok()?;
-        let requested = request.call2(&self.locks, &JsValue::from_str(&self.name), &callback).ok()?;
+        let requested = invoke(&self.locks, "request", &JsValue::from_str(&self.name), &callback).ok()?;
         // The request's own promise settles before the grant only when it failed.
-        match first_of(granted.wait(), JsFuture::from(Promise::from(requested))).await {
-            Ok(()) => Some(LockGuard(release)),
+        match first_of(granted.wait(), JsFuture::from(requested.unchecked_into::<Promise>())).await {
+            Ok(_) => Some(LockGuard(release)),
             Err(_) => None,
         }
     }
 
     /// Leaves the channel.
     pub(crate) fn close(&self) {
-        self.channel.set_onmessage(None);
-        self.channel.close();
+        set(&self.channel, "onmessage", &JsValue::NULL);
+        let _ = invoke(&self.channel, "close", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     }
 }
 
-fn number(value: f64) -> JsValue {
-    JsValue::from_f64(value)
+/// Position of each field in a message on the wire: a plain object with numeric keys (no
+/// property-name strings to build or compare).
+const KIND: u32 = 0;
+const FROM: u32 = 1;
+/// `to` (here, ack), `hasToken` (hello), `signedOut` (cleared).
+const TO_OR_FLAG: u32 = 2;
+const SEQ: u32 = 3;
+const TOKEN: u32 = 4;
+const EXPIRES_AT: u32 = 5;
+const ISSUED_AT: u32 = 6;
+
+fn put(object: &JsValue, field: u32, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from(field), value);
 }
 
 fn optional(value: Option<f64>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_f64)
 }
 
-/// A message as a plain object `{ kind, from, ... }`.
+/// A message as `{ 0: kind, 1: from, ... }`.
 fn encode(message: &Message) -> JsValue {
     let object: JsValue = Object::new().into();
-    set(&object, "kind", &JsValue::from_str(message.kind()));
-    set(&object, "from", &number(message.from() as f64));
-    let put_token = |shared: &Shared| {
-        set(&object, "token", &JsValue::from_str(shared.token.as_str()));
-        set(&object, "expiresAt", &optional(shared.expires_at_ms));
-        set(&object, "issuedAt", &optional(shared.issued_at_ms));
+    let (kind, flag, seq, token) = match message {
+        Message::Hello { has_token, .. } => (0, JsValue::from_bool(*has_token), None, None),
+        Message::Here { to, token, .. } => (1, JsValue::from_f64(*to as f64), None, token.as_ref()),
+        Message::Token { seq, token, .. } => (2, JsValue::UNDEFINED, Some(*seq), Some(token)),
+        Message::Ack { to, seq, .. } => (3, JsValue::from_f64(*to as f64), Some(*seq), None),
+        Message::Cleared { signed_out, .. } => (4, JsValue::from_bool(*signed_out), None, None),
+        Message::Bye { .. } => (5, JsValue::UNDEFINED, None, None),
     };
-    match message {
-        Message::Hello { has_token, .. } => set(&object, "hasToken", &JsValue::from_bool(*has_token)),
-        Message::Here { to, token, .. } => {
-            set(&object, "to", &number(*to as f64));
-            if let Some(shared) = token {
-                put_token(shared);
-            }
-        }
-        Message::Token { seq, token, .. } => {
-            set(&object, "seq", &number(f64::from(*seq)));
-            put_token(token);
-        }
-        Message::Ack { to, seq, .. } => {
-            set(&object, "to", &number(*to as f64));
-            set(&object, "seq", &number(f64::from(*seq)));
-        }
-        Message::Cleared { signed_out, .. } => set(&object, "signedOut", &JsValue::from_bool(*signed_out)),
-        Message::Bye { .. } => {}
+    put(&object, KIND, &JsValue::from(kind));
+    put(&object, FROM, &JsValue::from_f64(message.from() as f64));
+    put(&object, TO_OR_FLAG, &flag);
+    if let Some(seq) = seq {
+        put(&object, SEQ, &JsValue::from(seq));
+    }
+    if let Some(shared) = token {
+        put(&object, TOKEN, &JsValue::from_str(shared.token.as_str()));
+        put(&object, EXPIRES_AT, &optional(shared.expires_at_ms));
+        put(&object, ISSUED_AT, &optional(shared.issued_at_ms));
     }
     object
 }
 
 /// A message another tab posted; `None` for anything malformed.
 fn decode(data: &JsValue) -> Option<Message> {
-    let id = |key: &str| -> Option<TabId> {
-        let value = get(data, key).as_f64()?;
-        (value >= 0.0 && value < 9_007_199_254_740_992.0 && value == (value as u64) as f64).then_some(value as u64)
+    let field = |index: u32| get_key(data, &JsValue::from(index));
+    // A tab id or a seq: a whole number a JS number holds exactly.
+    let whole = |index: u32| {
+        field(index)
+            .as_f64()
+            .filter(|n| (0.0..9_007_199_254_740_992.0).contains(n) && *n == (*n as u64) as f64)
+            .map(|n| n as u64)
     };
-    let seq = || get(data, "seq").as_f64().filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX)).map(|n| n as u32);
-    let shared = || -> Option<Shared> {
-        let token = Token::parse(get(data, "token").as_string()?).ok()?;
-        Some(Shared { token, expires_at_ms: get(data, "expiresAt").as_f64(), issued_at_ms: get(data, "issuedAt").as_f64() })
+    let token = || {
+        let token = Token::parse(field(TOKEN).as_string()?).ok()?;
+        Some(Shared { token, expires_at_ms: field(EXPIRES_AT).as_f64(), issued_at_ms: field(ISSUED_AT).as_f64() })
     };
-    let from = id("from")?;
-    Some(match get(data, "kind").as_string()?.as_str() {
-        "hello" => Message::Hello { from, has_token: get(data, "hasToken").as_bool()? },
-        "here" => Message::Here { from, to: id("to")?, token: shared() },
-        "token" => Message::Token { from, seq: seq()?, token: shared()? },
-        "ack" => Message::Ack { from, to: id("to")?, seq: seq()? },
-        "cleared" => Message::Cleared { from, signed_out: get(data, "signedOut").as_bool().unwrap_or(false) },
-        "bye" => Message::Bye { from },
+    let from = whole(FROM)?;
+    let flag = field(TO_OR_FLAG).as_bool();
+    let seq = || whole(SEQ).and_then(|n| u32::try_from(n).ok());
+    Some(match field(KIND).as_f64()? as u8 {
+        0 => Message::Hello { from, has_token: flag? },
+        1 => Message::Here { from, to: whole(TO_OR_FLAG)?, token: token() },
+        2 => Message::Token { from, seq: seq()?, token: token()? },
+        3 => Message::Ack { from, to: whole(TO_OR_FLAG)?, seq: seq()? },
+        4 => Message::Cleared { from, signed_out: flag.unwrap_or(false) },
+        5 => Message::Bye { from },
         _ => return None,
     })
 }

@@ -2,15 +2,13 @@
 //! [`timeout`](tokenfetch_engine::Engine::timeout)), and the page events after which timers may
 //! have been throttled or the machine may have slept (`visibilitychange`, `pageshow`, `online`).
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::EventTarget;
 
-use crate::web::host::{get, global, page_visible};
+use crate::web::host::{get, global, invoke, page_visible, Timeout};
 
 /// The client's timer; re-arming or dropping it cancels the previous one.
 #[derive(Debug, Default)]
@@ -19,40 +17,45 @@ pub(crate) struct Timer(RefCell<Option<Timeout>>);
 impl Timer {
     /// Calls `fire` after `delay_ms`, or never (`None`), cancelling what was armed before.
     pub(crate) fn arm(&self, delay_ms: Option<f64>, fire: impl FnOnce() + 'static) {
-        let timeout = delay_ms.map(|ms| Timeout::new(ms as u32, fire));
+        let timeout = delay_ms.map(|ms| Timeout::new(ms as u32, Box::new(fire)));
         drop(self.0.replace(timeout));
     }
 }
 
-/// Listeners for the page coming back; removed by [`WakeUps::stop`].
+/// Where the listener was added (target and event), and the listener.
+type Listening = (Vec<(JsValue, &'static str)>, Closure<dyn FnMut()>);
+
+/// Listeners for the page coming back (one closure on every target that has the event);
+/// removed by [`WakeUps::stop`].
 #[derive(Debug, Default)]
-pub(crate) struct WakeUps(RefCell<Vec<(EventTarget, &'static str, Closure<dyn FnMut()>)>>);
+pub(crate) struct WakeUps(RefCell<Option<Listening>>);
 
 impl WakeUps {
     /// Calls `on_wake` whenever the page is shown, restored from the back/forward cache, or back
     /// online (where the host has such events).
-    pub(crate) fn listen(on_wake: Rc<dyn Fn()>) -> WakeUps {
+    pub(crate) fn listen(on_wake: impl Fn() + 'static) -> WakeUps {
         let global = global();
-        let mut listeners = Vec::new();
-        for (target, event) in [(get(&global, "document"), "visibilitychange"), (global.clone(), "pageshow"), (global, "online")] {
-            let Ok(target) = target.dyn_into::<EventTarget>() else { continue };
-            let on_wake = Rc::clone(&on_wake);
-            let closure = Closure::<dyn FnMut()>::new(move || {
-                if page_visible() {
-                    on_wake();
-                }
-            });
-            if target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).is_ok() {
-                listeners.push((target, event, closure));
+        let listener = Closure::<dyn FnMut()>::new(move || {
+            if page_visible() {
+                on_wake();
+            }
+        });
+        let mut targets = Vec::new();
+        for (target, event) in
+            [(get(&global, "document"), "visibilitychange"), (global.clone(), "pageshow"), (global, "online")]
+        {
+            if invoke(&target, "addEventListener", &JsValue::from_str(event), listener.as_ref()).is_ok() {
+                targets.push((target, event));
             }
         }
-        WakeUps(RefCell::new(listeners))
+        WakeUps(RefCell::new(Some((targets, listener))))
     }
 
     /// Removes the listeners.
     pub(crate) fn stop(&self) {
-        for (target, event, closure) in self.0.take() {
-            let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        let Some((targets, listener)) = self.0.take() else { return };
+        for (target, event) in targets {
+            let _ = invoke(&target, "removeEventListener", &JsValue::from_str(event), listener.as_ref());
         }
     }
 }

@@ -17,16 +17,10 @@ use crate::params::Params;
 use crate::state::AppState;
 
 /// `GET /api/me?scheme&delay` (protected): `{"sub","ns","exp","iat"}`.
-pub async fn me(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Json<Value>, Refusal> {
+pub async fn me(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Json<Value>, Refusal> {
     let params = Params::from_uri(&uri)?;
     let claims = authorize(&state, &headers, &params).await?;
-    Ok(Json(
-        json!({"sub": claims.sub, "ns": claims.ns, "exp": claims.exp, "iat": claims.iat}),
-    ))
+    Ok(Json(json!({"sub": claims.sub, "ns": claims.ns, "exp": claims.exp, "iat": claims.iat})))
 }
 
 /// `ANY /api/echo?scheme&delay` (protected): the request as received (see `echo::report`), plus
@@ -49,11 +43,7 @@ pub async fn echo(
 
 /// `ANY /api/scope?ns&delay`: always `401 insufficient_scope` (RFC 6750); counts
 /// `scopeRequests` and the `Authorization` scheme.
-pub async fn scope(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<(), ApiError> {
+pub async fn scope(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<(), ApiError> {
     let params = Params::from_uri(&uri)?;
     let delay = params.millis("delay")?;
     let (ns, _) = inspect(&state, &headers, &params)?;
@@ -67,9 +57,6 @@ pub async fn scope(
     pause(delay + extra).await;
     Err(ApiError {
         www_authenticate: Some(r#"Bearer error="insufficient_scope", scope="admin""#),
-        ..ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            json!({"error": "insufficient_scope"}),
-        )
+        ..ApiError::new(StatusCode::UNAUTHORIZED, json!({"error": "insufficient_scope"}))
     })
 }

@@ -44,11 +44,7 @@ pub async fn login(State(state): State<AppState>, uri: Uri) -> Result<Response, 
 
 /// `POST /auth/refresh?ttl&delay&ns`: a fresh access token for the session in the `tf_session`
 /// cookie, which is rotated (see `grant::refresh`).
-pub async fn refresh(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+pub async fn refresh(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response, ApiError> {
     let params = Params::from_uri(&uri)?;
     let presented = cookie(&headers, SESSION_COOKIE);
     grant::refresh(&state, presented, &params, Channel::Cookie).await
@@ -58,8 +54,5 @@ pub async fn refresh(
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
     let had_session = cookie(&headers, SESSION_COOKIE).is_some_and(|t| state.end_session(t));
     let clear = HeaderValue::from_static("tf_session=; HttpOnly; Path=/; SameSite=Lax; Max-Age=0");
-    (
-        [(header::SET_COOKIE, clear)],
-        Json(json!({"ok": true, "hadSession": had_session})),
-    )
+    ([(header::SET_COOKIE, clear)], Json(json!({"ok": true, "hadSession": had_session})))
 }

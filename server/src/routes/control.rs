@@ -26,19 +26,14 @@ pub async fn revoke(State(state): State<AppState>, uri: Uri) -> Result<Json<Valu
 
 /// `POST /control/refresh-fail?ns&seconds`: the refresh endpoints (`/auth/refresh`,
 /// `/oauth/token`) answer 503 for that long.
-pub async fn refresh_fail(
-    State(state): State<AppState>,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
+pub async fn refresh_fail(State(state): State<AppState>, uri: Uri) -> Result<Json<Value>, ApiError> {
     let params = Params::from_uri(&uri)?;
     let ns = params.ns_or_default()?;
     let duration = params.seconds()?;
     state.with_ns(&ns, |n| {
         n.refresh_fail_until = (!duration.is_zero()).then(|| Instant::now() + duration);
     });
-    Ok(Json(
-        json!({"ns": ns, "refreshFailSeconds": duration.as_secs_f64()}),
-    ))
+    Ok(Json(json!({"ns": ns, "refreshFailSeconds": duration.as_secs_f64()})))
 }
 
 /// `POST /control/delay?ns&ms`: extra delay on every protected route of the namespace.

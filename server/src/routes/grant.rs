@@ -29,10 +29,7 @@ pub fn issue(state: &AppState, ns: &str, ttl: i64) -> Result<Map<String, Value>,
         n.tokens_issued += 1;
         n.generation
     });
-    let token = state
-        .keys()
-        .mint(ns, gen, ttl, now_secs())
-        .map_err(|_| ApiError::internal())?;
+    let token = state.keys().mint(ns, gen, ttl, now_secs()).map_err(|_| ApiError::internal())?;
     let mut body = Map::new();
     body.insert("access_token".into(), token.into());
     body.insert("token_type".into(), "Bearer".into());
@@ -48,10 +45,7 @@ fn new_refresh_token() -> Result<String, ApiError> {
 /// token and the session's first refresh token.
 pub fn login(state: &AppState, params: &Params) -> Result<(Map<String, Value>, String), ApiError> {
     let ns = params.ns_or_default()?;
-    let policy = Policy {
-        ttl: params.ttl(state.default_ttl())?,
-        reuse_interval: params.secs("reuseInterval")?,
-    };
+    let policy = Policy { ttl: params.ttl(state.default_ttl())?, reuse_interval: params.secs("reuseInterval")? };
     let refresh_token = new_refresh_token()?;
     let body = issue(state, &ns, policy.ttl)?;
     state.open_session(&ns, policy, refresh_token.clone());
@@ -61,10 +55,8 @@ pub fn login(state: &AppState, params: &Params) -> Result<(Map<String, Value>, S
 
 /// `Set-Cookie` for the session cookie holding `refresh_token`.
 pub fn session_cookie(refresh_token: &str) -> Result<HeaderValue, ApiError> {
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={refresh_token}; HttpOnly; Path=/; SameSite=Lax"
-    ))
-    .map_err(|_| ApiError::internal())
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={refresh_token}; HttpOnly; Path=/; SameSite=Lax"))
+        .map_err(|_| ApiError::internal())
 }
 
 /// How a refresh token travels; decides the status of refusals and where the successor goes.
@@ -94,9 +86,7 @@ impl Channel {
     fn unknown(self) -> ApiError {
         match self {
             // As before rotation: no cookie, or one whose session logged out.
-            Channel::Cookie => {
-                ApiError::new(StatusCode::UNAUTHORIZED, json!({"error": "no_session"}))
-            }
+            Channel::Cookie => ApiError::new(StatusCode::UNAUTHORIZED, json!({"error": "no_session"})),
             Channel::Body => self.invalid_grant("unknown refresh token"),
         }
     }
@@ -125,11 +115,7 @@ pub async fn refresh(
         let now = Instant::now();
         let failing = n.refresh_failing(now);
         // Chaos only for calls that would otherwise mint a token.
-        let fault = if known_ns.is_some() && !failing {
-            n.chaos_token_fault(now)
-        } else {
-            TokenFault::None
-        };
+        let fault = if known_ns.is_some() && !failing { n.chaos_token_fault(now) } else { TokenFault::None };
         (failing, fault)
     });
     pause(delay).await;
@@ -161,12 +147,7 @@ pub async fn refresh(
 }
 
 /// Counts a redemption in its namespace and turns it into a grant or a refusal.
-fn settle(
-    state: &AppState,
-    ns: &str,
-    redemption: Redemption,
-    channel: Channel,
-) -> Result<Grant, ApiError> {
+fn settle(state: &AppState, ns: &str, redemption: Redemption, channel: Channel) -> Result<Grant, ApiError> {
     match redemption {
         Redemption::Rotated(grant) => {
             state.with_ns(&grant.ns, |n| n.rotations += 1);
@@ -182,15 +163,11 @@ fn settle(
                 n.sessions_revoked += u64::from(revoked_now);
                 n.invalid_grants += 1;
             });
-            Err(channel.invalid_grant(
-                "refresh token already used: reuse detected, the session is revoked",
-            ))
+            Err(channel.invalid_grant("refresh token already used: reuse detected, the session is revoked"))
         }
         Redemption::Revoked { ns } => {
             state.with_ns(&ns, |n| n.invalid_grants += 1);
-            Err(channel.invalid_grant(
-                "the session was revoked after one of its refresh tokens was reused",
-            ))
+            Err(channel.invalid_grant("the session was revoked after one of its refresh tokens was reused"))
         }
         // Logged out while this call waited.
         Redemption::Unknown => {

@@ -70,10 +70,7 @@ pub fn router(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .with_state(state);
     let app = match static_dir {
         Some(dir) => api.fallback_service(ServeDir::new(dir)),
-        None => api.fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, json!({"error": "not_found"}))
-        }),
+        None => api.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, json!({"error": "not_found"})) }),
     };
-    app.layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(cors))
+    app.layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(middleware::from_fn(cors))
 }

@@ -20,10 +20,7 @@ use crate::state::AppState;
 
 /// `POST /oauth/login?ns&ttl&reuseInterval`: opens a session and answers
 /// `{access_token, token_type, expires_in, refresh_token}` (no cookie).
-pub async fn login(
-    State(state): State<AppState>,
-    uri: Uri,
-) -> Result<Json<Map<String, Value>>, ApiError> {
+pub async fn login(State(state): State<AppState>, uri: Uri) -> Result<Json<Map<String, Value>>, ApiError> {
     let params = Params::from_uri(&uri)?;
     let (mut body, refresh_token) = grant::login(&state, &params)?;
     body.insert("refresh_token".into(), refresh_token.into());
@@ -40,11 +37,7 @@ fn fields(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, A
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
     let mut fields = HashMap::new();
     if is_json {
         let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
@@ -58,10 +51,7 @@ fn fields(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, A
         }
     } else {
         for (name, value) in form_urlencoded::parse(body) {
-            if fields
-                .insert(name.to_string(), value.into_owned())
-                .is_some()
-            {
+            if fields.insert(name.to_string(), value.into_owned()).is_some() {
                 return Err(invalid_request(format!("{name} given more than once")));
             }
         }

@@ -50,9 +50,7 @@ pub async fn echo(
 pub async fn redirect(uri: Uri) -> Result<Response, ApiError> {
     let params = Params::from_uri(&uri)?;
     let status = params.redirect_status()?;
-    let to = params
-        .get("to")
-        .ok_or_else(|| ApiError::bad_request("missing to"))?;
+    let to = params.get("to").ok_or_else(|| ApiError::bad_request("missing to"))?;
     let location = HeaderValue::from_str(to).map_err(|_| ApiError::bad_request("invalid to"))?;
     Ok((status, [(header::LOCATION, location)]).into_response())
 }

@@ -182,7 +182,8 @@ describe("lifecycle", () => {
     return { added, attached };
   }
 
-  // The timers the package's glue (tokenfetch.js) sets and has not yet cleared or run.
+  // The timers the package (its index.js, which holds wasm-bindgen's glue) sets and has not yet
+  // cleared or run.
   function watchPackageTimers() {
     const pending = new Set();
     const realSet = globalThis.setTimeout;
@@ -193,7 +194,7 @@ describe("lifecycle", () => {
         .slice(1)
         .find((frame) => !frame.includes("node_modules") && !frame.includes("provider.test.jsx"));
     vi.spyOn(globalThis, "setTimeout").mockImplementation(function (callback, ...rest) {
-      const fromPackage = /[\\/]tokenfetch\.js\b/.test(caller() ?? "");
+      const fromPackage = /[\\/](?:index|tokenfetch)\.js\b/.test(caller() ?? "");
       const id = realSet.call(this, (...args) => {
         pending.delete(id);
         return callback(...args);

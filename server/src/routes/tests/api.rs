@@ -23,10 +23,7 @@ async fn mint_use_revoke() {
     assert_eq!(body["generation"], 1);
     let (status, headers, body) = call(&app, "GET", "/api/me", &[("authorization", &auth)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        headers[header::WWW_AUTHENTICATE],
-        r#"Bearer error="invalid_token""#
-    );
+    assert_eq!(headers[header::WWW_AUTHENTICATE], r#"Bearer error="invalid_token""#);
     assert_eq!(body, json!({"error": "invalid_token", "reason": "revoked"}));
 
     let fresh = format!("Bearer {}", token(&app, "ns=t1").await);
@@ -66,9 +63,7 @@ async fn delayed_request_keeps_its_arrival_verdict() {
 async fn rejection_reasons() {
     let app = app();
     let expired = format!("Bearer {}", token(&app, "ns=r&ttl=0").await);
-    let foreign = TokenKeys::from_secret(b"other")
-        .mint("r", 0, 60, now_secs())
-        .expect("mint");
+    let foreign = TokenKeys::from_secret(b"other").mint("r", 0, 60, now_secs()).expect("mint");
     let foreign = format!("Bearer {foreign}");
     for (auth, reason) in [
         (None, "missing"),
@@ -108,11 +103,7 @@ async fn echo_reports_the_authorization_it_received() {
             &app,
             "DELETE",
             "/api/echo?a=1",
-            &[
-                ("authorization", &auth),
-                ("x-request-id", "r1"),
-                ("cookie", "c=1"),
-            ],
+            &[("authorization", &auth), ("x-request-id", "r1"), ("cookie", "c=1")],
         )
         .await;
         assert_eq!(status, StatusCode::OK);
@@ -139,33 +130,15 @@ async fn a_route_may_expect_another_scheme() {
     let as_bearer = format!("Bearer {t}");
 
     // `?scheme=Token`: that scheme passes, Bearer does not (a client ignoring authScheme fails).
-    let (status, _, body) = call(
-        &app,
-        "POST",
-        "/api/echo?scheme=Token",
-        &[("authorization", &as_token)],
-    )
-    .await;
+    let (status, _, body) = call(&app, "POST", "/api/echo?scheme=Token", &[("authorization", &as_token)]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["authScheme"], "Token");
     assert_eq!(body["authorization"], as_token.as_str());
-    let (status, _, body) = call(
-        &app,
-        "GET",
-        "/api/me?scheme=Token&ns=scheme",
-        &[("authorization", &as_bearer)],
-    )
-    .await;
+    let (status, _, body) = call(&app, "GET", "/api/me?scheme=Token&ns=scheme", &[("authorization", &as_bearer)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["reason"], "malformed");
     // A refused token's request counts for `?ns=`, its own namespace being unknown.
-    let (status, _, _) = call(
-        &app,
-        "GET",
-        "/api/me?ns=scheme",
-        &[("authorization", &as_token)],
-    )
-    .await;
+    let (status, _, _) = call(&app, "GET", "/api/me?ns=scheme", &[("authorization", &as_token)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "Bearer is the default");
 
     // The server notes what it saw, per scheme and last.
@@ -180,18 +153,9 @@ async fn a_route_may_expect_another_scheme() {
 #[tokio::test]
 async fn scope_is_never_a_token_problem() {
     let app = app();
-    let (status, headers, _) = call(
-        &app,
-        "GET",
-        "/api/scope?ns=sc",
-        &[("authorization", "Token x")],
-    )
-    .await;
+    let (status, headers, _) = call(&app, "GET", "/api/scope?ns=sc", &[("authorization", "Token x")]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        headers[header::WWW_AUTHENTICATE],
-        r#"Bearer error="insufficient_scope", scope="admin""#
-    );
+    assert_eq!(headers[header::WWW_AUTHENTICATE], r#"Bearer error="insufficient_scope", scope="admin""#);
     let seen = stats(&app, "sc").await;
     assert_eq!(seen["scopeRequests"], 1);
     assert_eq!(seen["lastAuthScheme"], "Token");

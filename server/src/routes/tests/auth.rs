@@ -21,10 +21,7 @@ async fn login_refresh_fault_logout() {
     assert_eq!(status, StatusCode::OK);
     let set_cookie = headers[header::SET_COOKIE].to_str().expect("ascii");
     assert!(set_cookie.contains("HttpOnly; Path=/; SameSite=Lax"));
-    assert!(
-        body.get("refresh_token").is_none(),
-        "page scripts never see it"
-    );
+    assert!(body.get("refresh_token").is_none(), "page scripts never see it");
     let cookie = cookie_pair(&headers);
 
     let (status, headers, body) = call(&app, "POST", "/auth/refresh", &[("cookie", &cookie)]).await;
@@ -41,10 +38,7 @@ async fn login_refresh_fault_logout() {
 
     let (_, headers, body) = call(&app, "POST", "/auth/logout", &[("cookie", &cookie)]).await;
     assert_eq!(body["hadSession"], true);
-    assert!(headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .contains("Max-Age=0"));
+    assert!(headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
     let (status, _, body) = call(&app, "POST", "/auth/refresh?ns=s", &[("cookie", &cookie)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "no_session");
@@ -109,10 +103,7 @@ async fn reuse_within_the_interval_gets_the_current_cookie() {
     let (status, _, _) = call(&app, "POST", "/auth/refresh", &[("cookie", &c1)]).await;
     assert_eq!(status, StatusCode::OK);
     let seen = stats(&app, "grace").await;
-    assert_eq!(
-        (seen["rotations"].clone(), seen["reuseTolerated"].clone()),
-        (2.into(), 1.into())
-    );
+    assert_eq!((seen["rotations"].clone(), seen["reuseTolerated"].clone()), (2.into(), 1.into()));
     assert_eq!(seen["sessionsRevoked"], 0);
 }
 
@@ -132,24 +123,16 @@ async fn tokens_of_any_lifetime() {
     let (_, headers, body) = call(&app, "POST", "/auth/login?ns=life&ttl=300", &[]).await;
     assert_eq!(body["expires_in"], 300);
     let cookie = cookie_pair(&headers);
-    let (_, headers, body) =
-        call(&app, "POST", "/auth/refresh?ttl=8", &[("cookie", &cookie)]).await;
+    let (_, headers, body) = call(&app, "POST", "/auth/refresh?ttl=8", &[("cookie", &cookie)]).await;
     assert_eq!(body["expires_in"], 8);
     let (_, claims) = me(&app, &body).await;
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        8
-    );
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 8);
     // Already expired, on request.
     let cookie = cookie_pair(&headers);
-    let (_, headers, body) =
-        call(&app, "POST", "/auth/refresh?ttl=-5", &[("cookie", &cookie)]).await;
+    let (_, headers, body) = call(&app, "POST", "/auth/refresh?ttl=-5", &[("cookie", &cookie)]).await;
     assert_eq!(body["expires_in"], -5);
     let (status, refused) = me(&app, &body).await;
-    assert_eq!(
-        (status, refused["reason"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("expired"))
-    );
+    assert_eq!((status, refused["reason"].as_str()), (StatusCode::UNAUTHORIZED, Some("expired")));
     // Without ?ttl, the session's lifetime again.
     let cookie = cookie_pair(&headers);
     let (_, _, body) = call(&app, "POST", "/auth/refresh", &[("cookie", &cookie)]).await;
@@ -165,13 +148,9 @@ async fn bad_login_parameters_are_named() {
         ("reuseInterval=-1", "reuseInterval"),
         ("reuseInterval=x", "reuseInterval"),
     ] {
-        let (status, headers, body) =
-            call(&app, "POST", &format!("/auth/login?ns=bad&{query}"), &[]).await;
+        let (status, headers, body) = call(&app, "POST", &format!("/auth/login?ns=bad&{query}"), &[]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
-        assert!(
-            body["detail"].as_str().unwrap().contains(name),
-            "{query}: {body}"
-        );
+        assert!(body["detail"].as_str().unwrap().contains(name), "{query}: {body}");
         assert!(headers.get(header::SET_COOKIE).is_none());
     }
     let (status, _, body) = call(&app, "POST", "/auth/refresh?ttl=x", &[]).await;

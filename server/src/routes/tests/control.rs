@@ -31,23 +31,14 @@ async fn chaos_mode() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["detail"].as_str().expect("detail").contains("p401"));
 
-    let (status, _, body) = call(
-        &app,
-        "POST",
-        "/control/chaos?ns=c&seconds=30&p401=1&seed=5",
-        &[],
-    )
-    .await;
+    let (status, _, body) = call(&app, "POST", "/control/chaos?ns=c&seconds=30&p401=1&seed=5", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["chaosActive"], true);
     assert_eq!(body["seed"], "5");
     assert_eq!(body["refresh"], "ok");
     let res = me("a").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        res.headers()[header::WWW_AUTHENTICATE],
-        r#"Bearer error="invalid_token""#
-    );
+    assert_eq!(res.headers()[header::WWW_AUTHENTICATE], r#"Bearer error="invalid_token""#);
     // An invalid token keeps its own reason and is not a chaos 401.
     let (status, _, body) = call(&app, "GET", "/api/me?ns=c", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -66,42 +57,22 @@ async fn chaos_mode() {
     call(&app, "POST", "/control/chaos?ns=c&seconds=30&pDrop=1", &[]).await;
     for id in ["a", "b"] {
         let res = me(id).await;
-        assert!(axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .is_err());
+        assert!(axum::body::to_bytes(res.into_body(), usize::MAX).await.is_err());
     }
 
     // Token endpoints follow `refresh`; `/auth/token` calls are counted whatever the answer.
-    call(
-        &app,
-        "POST",
-        "/control/chaos?ns=c&seconds=30&refresh=fail",
-        &[],
-    )
-    .await;
+    call(&app, "POST", "/control/chaos?ns=c&seconds=30&refresh=fail", &[]).await;
     let (status, _, body) = call(&app, "POST", "/auth/token?ns=c", &[]).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body, json!({"error": "refresh_unavailable"}));
-    call(
-        &app,
-        "POST",
-        "/control/chaos?ns=c&seconds=30&refresh=garbage",
-        &[],
-    )
-    .await;
+    call(&app, "POST", "/control/chaos?ns=c&seconds=30&refresh=garbage", &[]).await;
     let res = app
         .clone()
-        .oneshot(
-            Request::post("/auth/token?ns=c")
-                .body(Body::empty())
-                .expect("request"),
-        )
+        .oneshot(Request::post("/auth/token?ns=c").body(Body::empty()).expect("request"))
         .await
         .expect("infallible");
     assert_eq!(res.status(), StatusCode::OK);
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .expect("body");
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
     assert!(serde_json::from_slice::<Value>(&bytes).is_err());
 
     let seen = stats(&app, "c").await;
@@ -129,13 +100,7 @@ async fn chaos_mode() {
     assert_eq!(body["chaosActive"], false);
     let (status, _, _) = call(&app, "GET", "/api/me", &[("authorization", &auth)]).await;
     assert_eq!(status, StatusCode::OK);
-    call(
-        &app,
-        "POST",
-        "/control/chaos?ns=c&seconds=30&p500=1&refresh=fail",
-        &[],
-    )
-    .await;
+    call(&app, "POST", "/control/chaos?ns=c&seconds=30&p500=1&refresh=fail", &[]).await;
     call(&app, "POST", "/control/reset?ns=c", &[]).await;
     let fresh = format!("Bearer {}", token(&app, "ns=c").await);
     let (status, _, _) = call(&app, "GET", "/api/me", &[("authorization", &fresh)]).await;
@@ -151,27 +116,13 @@ async fn chaos_faults_on_refresh_spend_no_token() {
     let app = app();
     let (_, headers, _) = call(&app, "POST", "/auth/login?ns=cr", &[]).await;
     let cookie = cookie_pair(&headers);
-    call(
-        &app,
-        "POST",
-        "/control/chaos?ns=cr&seconds=30&refresh=garbage",
-        &[],
-    )
-    .await;
+    call(&app, "POST", "/control/chaos?ns=cr&seconds=30&refresh=garbage", &[]).await;
     let (status, headers, body) = call(&app, "POST", "/auth/refresh", &[("cookie", &cookie)]).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::OK, Value::Null),
-        "garbage, not JSON"
-    );
+    assert_eq!((status, body), (StatusCode::OK, Value::Null), "garbage, not JSON");
     assert!(headers.get(header::SET_COOKIE).is_none());
     call(&app, "POST", "/control/chaos?ns=cr&seconds=0", &[]).await;
     let (status, _, _) = call(&app, "POST", "/auth/refresh", &[("cookie", &cookie)]).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "the cookie was not spent by the garbage answer"
-    );
+    assert_eq!(status, StatusCode::OK, "the cookie was not spent by the garbage answer");
     assert_eq!(stats(&app, "cr").await["reuseDetected"], 0);
 }
 

@@ -11,10 +11,7 @@ async fn cors_and_preflight() {
         &app,
         "OPTIONS",
         "/oauth/token",
-        &[
-            ("origin", "null"),
-            ("access-control-request-headers", "content-type"),
-        ],
+        &[("origin", "null"), ("access-control-request-headers", "content-type")],
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -22,20 +19,13 @@ async fn cors_and_preflight() {
     assert_eq!(headers["access-control-allow-headers"], "content-type");
     assert_eq!(headers["access-control-allow-credentials"], "true");
 
-    let (status, headers, _) =
-        call(&app, "GET", "/nope", &[("origin", "http://127.0.0.1:9")]).await;
+    let (status, headers, _) = call(&app, "GET", "/nope", &[("origin", "http://127.0.0.1:9")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers["access-control-allow-origin"], "http://127.0.0.1:9");
     assert_eq!(headers["vary"], "Origin");
 
     // Answers of the new routes carry CORS headers too, errors included.
-    let (status, headers, _) = call(
-        &app,
-        "POST",
-        "/oauth/token",
-        &[("origin", "http://127.0.0.1:9")],
-    )
-    .await;
+    let (status, headers, _) = call(&app, "POST", "/oauth/token", &[("origin", "http://127.0.0.1:9")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(headers["access-control-allow-origin"], "http://127.0.0.1:9");
 

@@ -28,21 +28,12 @@ pub fn app() -> Router {
 }
 
 /// Sends a request and returns the raw response.
-pub async fn send(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: impl Into<Body>,
-) -> Response {
+pub async fn send(app: &Router, method: &str, uri: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Response {
     let mut req = Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    app.clone()
-        .oneshot(req.body(body.into()).expect("request"))
-        .await
-        .expect("infallible")
+    app.clone().oneshot(req.body(body.into()).expect("request")).await.expect("infallible")
 }
 
 /// Sends a request with `body`; the answer's status, headers and JSON body (`Null` if not JSON).
@@ -56,20 +47,13 @@ pub async fn call_with(
     let res = send(app, method, uri, headers, body).await;
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .expect("body");
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     (status, headers, body)
 }
 
 /// [`call_with`] without a body.
-pub async fn call(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-) -> (StatusCode, HeaderMap, Value) {
+pub async fn call(app: &Router, method: &str, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Value) {
     call_with(app, method, uri, headers, Body::empty()).await
 }
 
@@ -82,9 +66,7 @@ pub async fn token(app: &Router, query: &str) -> String {
 
 /// The namespace's `/control/stats`.
 pub async fn stats(app: &Router, ns: &str) -> Value {
-    call(app, "GET", &format!("/control/stats?ns={ns}"), &[])
-        .await
-        .2
+    call(app, "GET", &format!("/control/stats?ns={ns}"), &[]).await.2
 }
 
 /// The `name=value` pair a `Set-Cookie` header sets, ready to send back as `Cookie`.

@@ -11,8 +11,7 @@ const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded")
 /// `POST /oauth/token{query}` with a refresh grant for `refresh_token`, form-encoded.
 async fn grant(app: &Router, query: &str, refresh_token: &str) -> (StatusCode, Value) {
     let body = format!("grant_type=refresh_token&refresh_token={refresh_token}");
-    let (status, _, body) =
-        call_with(app, "POST", &format!("/oauth/token{query}"), &[FORM], body).await;
+    let (status, _, body) = call_with(app, "POST", &format!("/oauth/token{query}"), &[FORM], body).await;
     (status, body)
 }
 
@@ -24,10 +23,7 @@ async fn login(app: &Router, query: &str) -> Value {
 }
 
 fn refresh_token(body: &Value) -> String {
-    body["refresh_token"]
-        .as_str()
-        .expect("refresh_token")
-        .to_owned()
+    body["refresh_token"].as_str().expect("refresh_token").to_owned()
 }
 
 #[tokio::test]
@@ -42,9 +38,7 @@ async fn refresh_grants_rotate_and_reuse_revokes_the_session() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(first["token_type"], "Bearer");
     assert_eq!(first["expires_in"], 8);
-    assert!(first["access_token"]
-        .as_str()
-        .is_some_and(|t| t.split('.').count() == 3));
+    assert!(first["access_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
     let r1 = refresh_token(&first);
     assert_ne!(r1, r0);
     let (status, second) = grant(&app, "", &r1).await;
@@ -55,15 +49,9 @@ async fn refresh_grants_rotate_and_reuse_revokes_the_session() {
     let (status, body) = grant(&app, "", &r0).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_grant");
-    assert!(body["error_description"]
-        .as_str()
-        .unwrap()
-        .contains("reuse"));
+    assert!(body["error_description"].as_str().unwrap().contains("reuse"));
     let (status, body) = grant(&app, "", &r2).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
-    );
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
     // Another session of the namespace is untouched.
     let other = refresh_token(&login(&app, "ns=o").await);
     assert_eq!(grant(&app, "", &other).await.0, StatusCode::OK);
@@ -88,19 +76,12 @@ async fn racing_grants_with_one_token_revoke_the_session_unless_tolerated() {
         let statuses = [a.0, b.0];
         if tolerated {
             assert_eq!(statuses, [StatusCode::OK; 2]);
-            assert_eq!(
-                refresh_token(&a.1),
-                refresh_token(&b.1),
-                "both get the current token"
-            );
+            assert_eq!(refresh_token(&a.1), refresh_token(&b.1), "both get the current token");
         } else {
             assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
             assert!(statuses.contains(&StatusCode::BAD_REQUEST), "{statuses:?}");
             let winner = if a.0 == StatusCode::OK { a.1 } else { b.1 };
-            assert_eq!(
-                grant(&app, "", &refresh_token(&winner)).await.0,
-                StatusCode::BAD_REQUEST
-            );
+            assert_eq!(grant(&app, "", &refresh_token(&winner)).await.0, StatusCode::BAD_REQUEST);
         }
     }
 }
@@ -110,14 +91,8 @@ async fn json_bodies_and_any_lifetime() {
     let app = app();
     let r0 = refresh_token(&login(&app, "ns=j&ttl=600").await);
     let body = json!({"grant_type": "refresh_token", "refresh_token": r0, "client_id": "x"});
-    let (status, _, granted) = call_with(
-        &app,
-        "POST",
-        "/oauth/token?ttl=2",
-        &[("content-type", "application/json")],
-        body.to_string(),
-    )
-    .await;
+    let (status, _, granted) =
+        call_with(&app, "POST", "/oauth/token?ttl=2", &[("content-type", "application/json")], body.to_string()).await;
     assert_eq!(status, StatusCode::OK, "{granted}");
     assert_eq!(granted["expires_in"], 2);
     let auth = format!("Bearer {}", granted["access_token"].as_str().unwrap());
@@ -139,24 +114,9 @@ async fn bad_token_requests_say_what_is_wrong() {
     let json_type = ("content-type", "application/json");
     for (headers, body, error, names) in [
         (FORM, String::new(), "invalid_request", "grant_type"),
-        (
-            FORM,
-            "grant_type=password&username=a".into(),
-            "unsupported_grant_type",
-            "password",
-        ),
-        (
-            FORM,
-            "grant_type=refresh_token".into(),
-            "invalid_request",
-            "refresh_token",
-        ),
-        (
-            FORM,
-            "grant_type=refresh_token&refresh_token=".into(),
-            "invalid_request",
-            "refresh_token",
-        ),
+        (FORM, "grant_type=password&username=a".into(), "unsupported_grant_type", "password"),
+        (FORM, "grant_type=refresh_token".into(), "invalid_request", "refresh_token"),
+        (FORM, "grant_type=refresh_token&refresh_token=".into(), "invalid_request", "refresh_token"),
         (
             FORM,
             format!("grant_type=refresh_token&refresh_token={r0}&refresh_token={r0}"),
@@ -165,30 +125,12 @@ async fn bad_token_requests_say_what_is_wrong() {
         ),
         (json_type, "[1]".into(), "invalid_request", "JSON"),
         (json_type, "{".into(), "invalid_request", "JSON"),
-        (
-            FORM,
-            "grant_type=refresh_token&refresh_token=nope".into(),
-            "invalid_grant",
-            "unknown",
-        ),
+        (FORM, "grant_type=refresh_token&refresh_token=nope".into(), "invalid_grant", "unknown"),
     ] {
-        let (status, _, answer) = call_with(
-            &app,
-            "POST",
-            "/oauth/token?ns=bad",
-            &[headers],
-            body.clone(),
-        )
-        .await;
+        let (status, _, answer) = call_with(&app, "POST", "/oauth/token?ns=bad", &[headers], body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(answer["error"], error, "{body}");
-        assert!(
-            answer["error_description"]
-                .as_str()
-                .unwrap()
-                .contains(names),
-            "{body}: {answer}"
-        );
+        assert!(answer["error_description"].as_str().unwrap().contains(names), "{body}: {answer}");
     }
     let (status, answer) = grant(&app, "?ttl=x", &r0).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -202,36 +144,15 @@ async fn bad_token_requests_say_what_is_wrong() {
 async fn a_broken_or_chaotic_endpoint_spends_nothing() {
     let app = app();
     let r0 = refresh_token(&login(&app, "ns=down").await);
-    call(
-        &app,
-        "POST",
-        "/control/refresh-fail?ns=down&seconds=30",
-        &[],
-    )
-    .await;
+    call(&app, "POST", "/control/refresh-fail?ns=down&seconds=30", &[]).await;
     let (status, body) = grant(&app, "", &r0).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::SERVICE_UNAVAILABLE, Some("refresh_unavailable"))
-    );
+    assert_eq!((status, body["error"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("refresh_unavailable")));
     call(&app, "POST", "/control/refresh-fail?ns=down&seconds=0", &[]).await;
-    call(
-        &app,
-        "POST",
-        "/control/chaos?ns=down&seconds=30&refresh=fail",
-        &[],
-    )
-    .await;
-    assert_eq!(
-        grant(&app, "", &r0).await.0,
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    call(&app, "POST", "/control/chaos?ns=down&seconds=30&refresh=fail", &[]).await;
+    assert_eq!(grant(&app, "", &r0).await.0, StatusCode::SERVICE_UNAVAILABLE);
     call(&app, "POST", "/control/chaos?ns=down&seconds=0", &[]).await;
     let (status, _) = grant(&app, "", &r0).await;
     assert_eq!(status, StatusCode::OK, "the token survived both outages");
     let seen = stats(&app, "down").await;
-    assert_eq!(
-        (seen["refreshCalls"].clone(), seen["rotations"].clone()),
-        (3.into(), 1.into())
-    );
+    assert_eq!((seen["refreshCalls"].clone(), seen["rotations"].clone()), (3.into(), 1.into()));
 }

@@ -12,10 +12,7 @@ async fn open_echo_reports_the_authorization_it_received() {
         &app,
         "POST",
         "/open/echo?ns=oe",
-        &[
-            ("authorization", "Token abc.def"),
-            ("content-type", "text/plain"),
-        ],
+        &[("authorization", "Token abc.def"), ("content-type", "text/plain")],
         "hi",
     )
     .await;

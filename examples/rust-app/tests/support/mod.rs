@@ -1,0 +1,68 @@
+//! What the tests need from the devserver besides the app: its address, fresh namespaces,
+//! tokens, faults and its counters. Plain `web_sys` fetch, no tokenfetch.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use tokenfetch_rust_app::Config;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestCredentials, RequestInit, Response};
+
+/// The devserver (`TOKENFETCH_TEST_SERVER` when the tests were compiled).
+pub const SERVER: &str = match option_env!("TOKENFETCH_TEST_SERVER") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8787",
+};
+
+/// A fresh namespace: counters, revocations and faults of the test's own.
+pub fn ns(name: &str) -> String {
+    format!("{name}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+/// The app's configuration against the devserver: tokens for `ns` from `/auth/token`.
+pub fn config(ns: &str) -> Config {
+    Config::new(SERVER, format!("/auth/token?ns={ns}&ttl=300"))
+}
+
+async fn send(method: &str, path: &str) -> Value {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::Include);
+    let window = web_sys::window().unwrap();
+    let promise = window.fetch_with_str_and_init(&format!("{SERVER}{path}"), &init);
+    let response: Response = JsFuture::from(promise).await.unwrap().dyn_into().unwrap();
+    assert!(response.ok(), "{method} {path}: HTTP {}", response.status());
+    let text = JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// POSTs to a route of the devserver (cookies included) and returns its JSON answer.
+pub async fn post(path: &str) -> Value {
+    send("POST", path).await
+}
+
+/// A token for `ns` living `ttl` seconds.
+pub async fn mint(ns: &str, ttl: u32) -> String {
+    post(&format!("/auth/token?ns={ns}&ttl={ttl}")).await["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Revokes every token of `ns` issued so far: the next request with one gets a 401.
+pub async fn revoke(ns: &str) {
+    post(&format!("/control/revoke?ns={ns}")).await;
+}
+
+/// Opens a cookie session for `ns` (the `tf_session` cookie) and returns its access token.
+pub async fn login(ns: &str) -> String {
+    post(&format!("/auth/login?ns={ns}&ttl=300")).await["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Ends the cookie session, if any, and clears the cookie.
+pub async fn logout() {
+    post("/auth/logout").await;
+}
+
+/// One of the server's counters for `ns` (`authorized`, `unauthorized`, `tokenCalls`, ...).
+pub async fn stat(ns: &str, name: &str) -> u64 {
+    let stats = send("GET", &format!("/control/stats?ns={ns}")).await;
+    stats[name].as_u64().unwrap_or_else(|| panic!("no counter {name} in {stats}"))
+}
