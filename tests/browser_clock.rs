@@ -39,7 +39,11 @@ async fn a_clock_ten_minutes_slow_still_refreshes_ahead_in_time() {
 
     sleep(5_500).await;
 
-    assert_eq!(stat(&ns, "tokensIssued").await, 2.0, "the server issued the refresh's token within 5.5 s, not 10 minutes late");
+    assert_eq!(
+        stat(&ns, "tokensIssued").await,
+        2.0,
+        "the server issued the refresh's token within 5.5 s, not 10 minutes late"
+    );
     assert_eq!(calls(&callback), 1);
     assert_eq!(status(&get(&client, "/api/me").await), 200);
     assert_eq!(stat(&ns, "unauthorized").await, 0.0);

@@ -130,8 +130,18 @@ async fn a_missing_input_or_a_bad_url_rejects_with_a_type_error() {
         let by_client = settle_of(&client, &args).await;
 
         assert_eq!(field(&by_client, "threw").as_bool(), Some(false), "{what}: rejects, does not throw");
-        assert_eq!(field(&by_client, "resolved").as_bool(), Some(false), "{what}: {}", describe(&field(&by_client, "value")));
-        assert_eq!(field(&by_client, "isTypeError").as_bool(), Some(true), "{what}: {}", describe(&field(&by_client, "error")));
+        assert_eq!(
+            field(&by_client, "resolved").as_bool(),
+            Some(false),
+            "{what}: {}",
+            describe(&field(&by_client, "value"))
+        );
+        assert_eq!(
+            field(&by_client, "isTypeError").as_bool(),
+            Some(true),
+            "{what}: {}",
+            describe(&field(&by_client, "error"))
+        );
         assert_eq!(field(&by_fetch, "isTypeError").as_bool(), Some(true), "{what}: as the global fetch does");
     }
 }
@@ -149,7 +159,8 @@ async fn a_request_with_its_own_authorization_is_sent_exactly_as_given() {
     let echo = format!("{SERVER}/open/echo?ns={ns}");
 
     // As a plain object, in a Headers object (lower case), and on a Request input.
-    let plain = call(&client, &echo.clone().into(), &object(&[("headers", object(&[("Authorization", BASIC.into())]))])).await;
+    let plain =
+        call(&client, &echo.clone().into(), &object(&[("headers", object(&[("Authorization", BASIC.into())]))])).await;
     let headers = field(&init_with_headers(&object(&[("authorization", BASIC.into())])), "init");
     let lower = call(&client, &echo.clone().into(), &headers).await;
     let request = js_sys::Reflect::construct(
@@ -159,11 +170,20 @@ async fn a_request_with_its_own_authorization_is_sent_exactly_as_given() {
     .unwrap();
     let from_request = call(&client, &request, &JsValue::UNDEFINED).await;
     for (what, result) in [("object", &plain), ("Headers", &lower), ("Request", &from_request)] {
-        assert_eq!(field(result, "body.authorization").as_string().as_deref(), Some(BASIC), "{what}: the server got the caller's value");
+        assert_eq!(
+            field(result, "body.authorization").as_string().as_deref(),
+            Some(BASIC),
+            "{what}: the server got the caller's value"
+        );
     }
 
     // A protected route answers 401 to Basic: handed back as is, no refresh, no retry.
-    let protected = call(&client, &format!("/api/me?ns={ns}").into(), &object(&[("headers", object(&[("Authorization", BASIC.into())]))])).await;
+    let protected = call(
+        &client,
+        &format!("/api/me?ns={ns}").into(),
+        &object(&[("headers", object(&[("Authorization", BASIC.into())]))]),
+    )
+    .await;
     let stats = stats(&ns).await;
 
     assert_eq!(status(&protected), 401);

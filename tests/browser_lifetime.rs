@@ -65,7 +65,11 @@ async fn expiry_after_refresh(jwt_ttl: i32, fields: JsValue) -> (f64, f64, JsVal
     let exp_ms = field(&field(&callback, "lastClaims"), "exp").as_f64().unwrap() * 1000.0;
     let expires_at = field(&client, "expiresAt").as_f64().unwrap();
     let refreshed = events(&log).iter().find(|e| field(e, "type").as_string().as_deref() == Some("refreshed"));
-    assert_eq!(refreshed.map(|e| field(&e, "expiresAt").as_f64()), Some(Some(expires_at)), "the refreshed event says the same");
+    assert_eq!(
+        refreshed.map(|e| field(&e, "expiresAt").as_f64()),
+        Some(Some(expires_at)),
+        "the refreshed event says the same"
+    );
     (expires_at, exp_ms, log)
 }
 

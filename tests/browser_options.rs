@@ -86,7 +86,11 @@ async fn custom_auth_scheme_and_refresh_on_statuses_are_used() {
     let ns = ns("scheme");
     let echo = Opts::new().set("token", "abc").set("authScheme", "Token").build();
     let seen = get(&echo, &format!("/open/echo?ns={ns}")).await;
-    assert_eq!(field(&seen, "body.authorization").as_string().as_deref(), Some("Token abc"), "the server received the scheme");
+    assert_eq!(
+        field(&seen, "body.authorization").as_string().as_deref(),
+        Some("Token abc"),
+        "the server received the scheme"
+    );
 
     // /api/me?scheme=Token accepts only `Authorization: Token <jwt>`.
     let schemed = Opts::new().set("token", token(&ns, 300).await).set("authScheme", "Token").build();

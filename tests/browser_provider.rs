@@ -30,7 +30,8 @@ async fn false_after_a_401_signs_out_until_set_token_or_refresh() {
     revoke(&ns).await;
     let callback = fixed_callback("false");
     let log = recorder();
-    let client = Opts::new().set("token", old).set("onTokenExpired", callback.clone()).set("onEvent", log.clone()).build();
+    let client =
+        Opts::new().set("token", old).set("onTokenExpired", callback.clone()).set("onEvent", log.clone()).build();
 
     let result = get(&client, "/api/me").await;
 
