@@ -153,6 +153,7 @@ extern "C" {
 
 /// A fresh namespace on the server: counters, revocations and faults of its own.
 pub fn ns(name: &str) -> String {
+    clean_up_after_panics();
     unique_ns(name)
 }
 
@@ -237,9 +238,12 @@ pub fn status(result: &JsValue) -> u16 {
 /// wasm32 aborts on a panic: no destructor runs, so a failed test would leave its clients running
 /// and the clock shifted for the tests after it. A panic hook (chained before the test runner's)
 /// undoes both.
+/// Installed by the harness's first call in a test binary (every test makes a namespace, options
+/// or a clock before it can fail). After a panic the wasm instance stays "panicking" (the trap
+/// skipped the unwinding that would reset it) and the hook can no longer be set: then it is not.
 fn clean_up_after_panics() {
     thread_local!(static INSTALLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    if INSTALLED.with(|installed| installed.replace(true)) {
+    if std::thread::panicking() || INSTALLED.with(|installed| installed.replace(true)) {
         return;
     }
     let report = std::panic::take_hook();
@@ -330,11 +334,12 @@ pub struct Opts(Object);
 impl Opts {
     /// Options with `baseUrl` set to the test server.
     pub fn new() -> Opts {
-        Opts(Object::new()).set("baseUrl", SERVER)
+        Opts::empty().set("baseUrl", SERVER)
     }
 
     /// Empty options.
     pub fn empty() -> Opts {
+        clean_up_after_panics();
         Opts(Object::new())
     }
 
