@@ -58,12 +58,13 @@ async fn under_chaos_every_request_settles_and_nothing_loops() {
     let max_sends = stat(&ns, "maxSendsPerRequestId").await;
     web_sys::console::log_1(
         &format!(
-            "chaos: {} sent, {} settled ({} resolved {} rejected; {}), max {} ms, {} ms in all ({}); \
+            "chaos: {} sent, {} settled ({} resolved, {} of them with a broken body, {} rejected; {}), max {} ms, {} ms in all ({}); \
              {refreshes} refreshes ({callback_calls} by callback), {refreshes_installed} tokens installed, {server_401s} 401s on the server, \
              at most {max_sends} sends per request; failed refreshes {}",
             number("sent"),
             number("settled"),
             number("resolved"),
+            number("brokenBodies"),
             number("rejected"),
             field(&outcome, "statuses").as_string().unwrap_or_default(),
             number("maxMs"),
@@ -75,7 +76,11 @@ async fn under_chaos_every_request_settles_and_nothing_loops() {
     );
 
     assert_eq!(number("settled"), f64::from(CLIENTS * PER_CLIENT), "every request settled before the deadline");
-    assert!(number("resolved") > 0.0 && number("rejected") > 0.0, "the chaos was real: some dropped, some answered");
+    assert!(stat(&ns, "chaosDropped").await > 0.0 && stat(&ns, "chaos401").await > 0.0, "the chaos was real");
+    assert!(
+        number("resolved") > 0.0 && number("rejected") + number("brokenBodies") > 0.0,
+        "the callers saw it: some requests answered, some cut (rejected, or a body that failed)"
+    );
     assert!(max_sends <= 2.0, "no request was sent more than twice (the original and one retry): {max_sends}");
     if refreshes_installed > 0 {
         assert_eq!(max_sends, 2.0, "the request whose 401 led to a new token was retried");

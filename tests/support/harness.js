@@ -177,8 +177,10 @@ export async function storm(clients, perClient, path, deadlineMs) {
     const id = `r${c}-${counter++}-${Math.random().toString(36).slice(2, 8)}`;
     const t0 = performance.now();
     // One URL per request: Chrome's HTTP cache lets only one GET per URL through at a time.
+    // A cut connection rejects fetch in Chromium and Firefox; WebKit may resolve with the head it
+    // got and fail the body instead (a "broken body").
     return client.fetch(`${path}${path.includes("?") ? "&" : "?"}r=${id}`, { headers: { "X-Request-Id": id } })
-      .then((r) => { outcomes.push({ ok: true, status: r.status, ms: performance.now() - t0 }); return r.arrayBuffer().catch(() => null); },
+      .then((r) => { const ms = performance.now() - t0; return r.arrayBuffer().then(() => { outcomes.push({ ok: true, status: r.status, ms }); }, () => { outcomes.push({ ok: true, status: r.status, brokenBody: true, ms }); }); },
             (e) => { outcomes.push({ ok: false, error: e?.name ?? String(e), ms: performance.now() - t0 }); });
   }));
   let timer;
@@ -192,6 +194,7 @@ export async function storm(clients, perClient, path, deadlineMs) {
     settled: outcomes.length,
     resolved: outcomes.filter((o) => o.ok).length,
     rejected: outcomes.filter((o) => !o.ok).length,
+    brokenBodies: outcomes.filter((o) => o.brokenBody).length,
     statuses: JSON.stringify(statuses),
     maxMs: Math.round(Math.max(0, ...outcomes.map((o) => o.ms))),
     latency: (() => { const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b); const at = (q) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0); return `p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, ${ms.filter((m) => m > 5000).length} over 5 s; slow ones: ${JSON.stringify(outcomes.filter((o) => o.ms > 5000).slice(0, 8).map((o) => [o.ok ? o.status : o.error, Math.round(o.ms)]))}`; })(),
