@@ -1,6 +1,8 @@
 //! Time: a local clock 10 minutes fast or slow, `Date`-header correction, wake-ups and a machine
 //! that slept past the refresh time.
 #![cfg(target_arch = "wasm32")]
+// Tests fail by panicking: unwrap, expect and panic! are how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
