@@ -10,6 +10,13 @@ export default function init(
   moduleOrPath?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,
 ): Promise<InitOutput>;
 
+declare module "./tokenfetch.js" {
+  interface AuthClient {
+    /** What `JSON.stringify(client)` shows: its state, never the token. */
+    toJSON(): { hasToken: boolean; expiresAt: number | null };
+  }
+}
+
 declare global {
   // wasm-bindgen declares `AuthClient[Symbol.dispose]` (for `using`), which TypeScript's lib
   // files know only from "esnext.disposable" / "es2026" on. The same declaration as theirs (and

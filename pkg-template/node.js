@@ -4,21 +4,22 @@
 // resolve this file, so they never see its node: import.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import browserInit from "./index.js";
 
 export * from "./index.js";
 
-const WASM = "tokenfetch_bg.wasm";
-
 /**
  * The .wasm beside this module. Bundlers rewrite the literal `new URL("…", import.meta.url)` to
  * the asset they emit (SSR builds); Vitest under jsdom rewrites it to a dev-server http: URL,
- * and then the file is found from this module's own URL. Paths reach readFile as strings: under
- * jsdom the global URL is jsdom's, which fs does not take.
+ * and then the file is found beside this module's own path (a path join, not `new URL(…)`, which
+ * the same rewrite, or a minifier inlining the name into it, would turn into http: again). Paths
+ * reach readFile as strings: under jsdom the global URL is jsdom's, which fs does not take.
  */
 function wasmFile() {
   const asset = new URL("tokenfetch_bg.wasm", import.meta.url).href;
-  return readFile(fileURLToPath(asset.startsWith("file:") ? asset : new URL(WASM, import.meta.url).href));
+  const besideThisModule = join(dirname(fileURLToPath(import.meta.url)), "tokenfetch_bg.wasm");
+  return readFile(asset.startsWith("file:") ? fileURLToPath(asset) : besideThisModule);
 }
 
 /** A `file:` URL (a URL object or a string) becomes the file's bytes; anything else passes through. */

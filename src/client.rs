@@ -1,7 +1,7 @@
 //! [`Client`]: the client from Rust. The JS `AuthClient` is a thin facade over it.
 
-use alloc::borrow::ToOwned;
 use alloc::rc::Rc;
+use alloc::string::String;
 use core::future::Future;
 
 use tokenfetch_engine::token::Token;
@@ -72,10 +72,11 @@ impl Client {
         self.send(self.shared.prepare(request, &JsValue::UNDEFINED, true))
     }
 
-    /// What the JS facade calls: `input` and `init` as `fetch` takes them.
+    /// The client behind the handle, for the JS facade (its promises wrap the driver's futures
+    /// directly).
     #[cfg(feature = "js")]
-    pub(crate) fn prepare(&self, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Prepared, JsValue> {
-        self.shared.prepare(input, init, opted_out)
+    pub(crate) fn shared(&self) -> &Rc<Shared> {
+        &self.shared
     }
 
     pub(crate) fn send(
@@ -87,10 +88,16 @@ impl Client {
     }
 
     /// Replaces the token and re-arms the refresh timer; `None` or `""` forgets it. A token that
-    /// cannot go into a header is refused. Ends "signed out".
-    pub fn set_token(&self, token: Option<&str>) -> Result<(), OptionsError> {
-        let token =
-            Token::from_application(token.map(str::to_owned)).map_err(|e| OptionsError::type_error(e.message()))?;
+    /// cannot go into a header is refused. Ends "signed out". The `String` is taken, not copied,
+    /// so the client holds the only copy and zeroizes it when the token is replaced.
+    ///
+    /// ```no_run
+    /// # fn f(client: &tokenfetch::Client, access_token: String) -> Result<(), tokenfetch::OptionsError> {
+    /// client.set_token(Some(access_token))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_token(&self, token: Option<String>) -> Result<(), OptionsError> {
+        let token = Token::from_application(token).map_err(|e| OptionsError::type_error(e.message()))?;
         self.shared.update(|engine, now| engine.set_token(token, now));
         Ok(())
     }

@@ -12,6 +12,7 @@ use tokenfetch_engine::token::Token;
 use tokenfetch_engine::token_result::{Field, TokenResultInput};
 use tokenfetch_engine::Config;
 use wasm_bindgen::JsValue;
+use zeroize::Zeroizing;
 
 use crate::error::OptionsError;
 use crate::web::host::page_href;
@@ -60,13 +61,18 @@ impl From<&str> for TokenResult {
 
 impl From<TokenResult> for TokenResultInput {
     fn from(result: TokenResult) -> TokenResultInput {
-        let number = |n: Option<f64>| n.map_or(Field::Absent, Field::Number);
         match result {
-            TokenResult::Token { token, expires_in, expires_at } => TokenResultInput::Object {
-                token: [Field::Text(token), Field::Absent, Field::Absent, Field::Absent],
-                expires_in: [number(expires_in), Field::Absent],
-                expires_at: [number(expires_at), Field::Absent],
-            },
+            TokenResult::Token { token, expires_in, expires_at } => {
+                // Zeroized when the lookup goes; each read hands the engine its own copy.
+                let token = Zeroizing::new(token);
+                let number = move |n: Option<f64>| n.map_or(Field::Absent, Field::Number);
+                TokenResultInput::Object(Box::new(move |key| match key {
+                    "accessToken" => Field::Text(String::clone(&token)),
+                    "expiresIn" => number(expires_in),
+                    "expiresAt" => number(expires_at),
+                    _ => Field::Absent,
+                }))
+            }
             TokenResult::GiveUp => TokenResultInput::Nothing,
             TokenResult::SignedOut => TokenResultInput::SignedOut,
         }
@@ -247,7 +253,7 @@ impl Options {
                         Some(origin) if origin != "null" => origins.push(origin),
                         _ => {
                             return Err(OptionsError::type_error(
-                                "allowedOrigins holds an entry that is not an absolute http(s) URL or origin",
+                                "allowedOrigins entries must be absolute http(s) URLs or origins",
                             ))
                         }
                     }

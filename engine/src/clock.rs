@@ -86,32 +86,18 @@ impl Skew {
     }
 }
 
-/// The median of at most [`SAMPLES`] values (the upper one of an even count), sorted by
-/// `f64::total_cmp`. An insertion sort: the standard library's sort is kilobytes of wasm.
+/// The median of at most [`SAMPLES`] values (the upper one of an even count), in the order of
+/// `f64::total_cmp`: the value with `len / 2` values before it (ties broken by position).
 fn median(samples: &[f64]) -> f64 {
-    let mut sorted = [0.0_f64; SAMPLES];
-    let mut n: usize = 0;
-    for &value in samples.iter().take(SAMPLES) {
-        let mut j = n;
-        while let Some(&before) = j.checked_sub(1).and_then(|k| sorted.get(k)) {
-            if before.total_cmp(&value).is_le() {
-                break;
-            }
-            if let Some(slot) = sorted.get_mut(j) {
-                *slot = before;
-            }
-            j -= 1;
+    let middle = samples.len() / 2;
+    for (i, value) in samples.iter().enumerate() {
+        let rank =
+            samples.iter().enumerate().filter(|&(j, other)| other.total_cmp(value).then(j.cmp(&i)).is_lt()).count();
+        if rank == middle {
+            return *value;
         }
-        if let Some(slot) = sorted.get_mut(j) {
-            *slot = value;
-        }
-        n += 1;
     }
-    if n == 0 {
-        0.0
-    } else {
-        sorted.get(n / 2).copied().unwrap_or(0.0)
-    }
+    0.0
 }
 
 #[cfg(test)]

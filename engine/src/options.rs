@@ -90,10 +90,7 @@ impl Settings {
         }
         let auth_scheme = raw.auth_scheme.unwrap_or_else(|| "Bearer".into());
         if !is_http_token(&auth_scheme) {
-            return Err(RangeError {
-                message:
-                    "authScheme must be a non-empty HTTP token such as \"Bearer\" (letters, digits, !#$%&'*+-.^_`|~)",
-            });
+            return Err(RangeError { message: "authScheme must be an HTTP token such as \"Bearer\"" });
         }
         Ok(Settings {
             refresh_ahead_ms: ahead * 1000.0,

@@ -46,9 +46,7 @@ impl TokenError {
         match self {
             TokenError::Empty => "token is empty",
             TokenError::TooLong => "token is longer than 16384 bytes",
-            TokenError::InvalidCharacter => {
-                "token contains a character that cannot go into an HTTP header (only visible ASCII is allowed)"
-            }
+            TokenError::InvalidCharacter => "token may hold only visible ASCII (no spaces, CR/LF or non-ASCII)",
         }
     }
 }

@@ -12,6 +12,7 @@
 //! assert_eq!(new.expires_at_ms, None);
 //! ```
 
+use alloc::boxed::Box;
 use alloc::string::String;
 
 use crate::event::Reason;
@@ -44,8 +45,10 @@ pub enum Field {
     Other,
 }
 
+/// Reads one property of a refresh result object (`undefined` is [`Field::Absent`]).
+pub type Lookup = Box<dyn Fn(&str) -> Field>;
+
 /// A refresh result, one variant per shape.
-#[derive(Debug, Clone, PartialEq)]
 pub enum TokenResultInput {
     /// `null` or `undefined`: the application gives up this time.
     Nothing,
@@ -53,17 +56,24 @@ pub enum TokenResultInput {
     SignedOut,
     /// A string.
     Text(String),
-    /// A plain object; each array holds the values of the keys of the same-named constant.
-    Object {
-        /// Values of [`TOKEN_KEYS`].
-        token: [Field; 4],
-        /// Values of [`EXPIRES_IN_KEYS`].
-        expires_in: [Field; 2],
-        /// Values of [`EXPIRES_AT_KEYS`].
-        expires_at: [Field; 2],
-    },
+    /// A plain object. Its properties are read as they are needed, in the order of
+    /// [`TOKEN_KEYS`], [`EXPIRES_IN_KEYS`] and [`EXPIRES_AT_KEYS`].
+    Object(Lookup),
     /// A number, `true`, an array or a function where a token belongs.
     WrongType,
+}
+
+impl core::fmt::Debug for TokenResultInput {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never the token.
+        f.write_str(match self {
+            TokenResultInput::Nothing => "Nothing",
+            TokenResultInput::SignedOut => "SignedOut",
+            TokenResultInput::Text(_) => "Text(..)",
+            TokenResultInput::Object(_) => "Object(..)",
+            TokenResultInput::WrongType => "WrongType",
+        })
+    }
 }
 
 /// A token ready to install, with what is known of its expiry.
@@ -98,16 +108,17 @@ pub fn parse_token_result(input: TokenResultInput, now_ms: f64, parse_number: Pa
         TokenResultInput::SignedOut => return Err(Reason::SignedOut),
         TokenResultInput::WrongType => return Err(Reason::InvalidType),
         TokenResultInput::Text(text) => (text, None),
-        TokenResultInput::Object { token, expires_in, expires_at } => {
-            let text = match first_present(token) {
+        TokenResultInput::Object(field) => {
+            let first_present = |keys: &[&str]| keys.iter().map(|key| field(key)).find(|value| *value != Field::Absent);
+            let text = match first_present(&TOKEN_KEYS) {
                 None | Some(Field::Null) => return Err(Reason::NoToken),
                 Some(Field::Text(text)) => text,
                 Some(_) => return Err(Reason::InvalidType),
             };
             // A relative lifetime wins over an absolute one: it does not depend on the clocks agreeing.
-            let expiry = match seconds(first_present(expires_in), parse_number)? {
+            let expiry = match seconds(first_present(&EXPIRES_IN_KEYS), parse_number)? {
                 Some(secs) => Some(now_ms + secs * 1000.0),
-                None => seconds(first_present(expires_at), parse_number)?.map(|secs| secs * 1000.0),
+                None => seconds(first_present(&EXPIRES_AT_KEYS), parse_number)?.map(|secs| secs * 1000.0),
             };
             (text, expiry)
         }
@@ -124,10 +135,6 @@ pub fn parse_token_result(input: TokenResultInput, now_ms: f64, parse_number: Pa
         new.expires_at_ms = Some(earliest.min(MAX_TIME_MS));
     }
     Ok(new)
-}
-
-fn first_present<const N: usize>(fields: [Field; N]) -> Option<Field> {
-    fields.into_iter().find(|f| *f != Field::Absent)
 }
 
 /// A count of seconds: a finite non-negative number, or a string holding one (some servers,
@@ -183,12 +190,21 @@ pub fn is_decimal_literal(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::test_support::jwt_with_claims;
+    use alloc::format;
 
     const PARSE: ParseNumber = |s| s.parse().ok();
     const ABSENT2: [Field; 2] = [Field::Absent, Field::Absent];
 
     fn object(token: [Field; 4], expires_in: [Field; 2], expires_at: [Field; 2]) -> TokenResultInput {
-        TokenResultInput::Object { token, expires_in, expires_at }
+        TokenResultInput::Object(Box::new(move |key| {
+            let position = |keys: &[&str]| keys.iter().position(|k| *k == key);
+            match (position(&TOKEN_KEYS), position(&EXPIRES_IN_KEYS), position(&EXPIRES_AT_KEYS)) {
+                (Some(i), _, _) => token[i].clone(),
+                (_, Some(i), _) => expires_in[i].clone(),
+                (_, _, Some(i)) => expires_at[i].clone(),
+                _ => Field::Absent,
+            }
+        }))
     }
 
     fn with_token_at(index: usize, value: Field) -> [Field; 4] {
@@ -257,7 +273,8 @@ mod tests {
                 ABSENT2,
             ),
         ] {
-            assert_eq!(parse(input.clone(), 0.0), Err(Reason::NoToken), "{input:?}");
+            let shown = format!("{input:?}");
+            assert_eq!(parse(input, 0.0), Err(Reason::NoToken), "{shown}");
         }
         assert_eq!(parse(TokenResultInput::SignedOut, 0.0), Err(Reason::SignedOut));
     }

@@ -118,8 +118,12 @@ async function membersMatch() {
   const dts = withoutComments(readFileSync(join(packageDir, "tokenfetch.d.ts"), "utf8"));
   const body = dts.match(/export class AuthClient \{([\s\S]*?)\n\}/);
   check(body, "tokenfetch.d.ts declares no class AuthClient");
+  // index.d.ts merges what index.js adds to the class (toJSON) into the same declaration.
+  const merged = withoutComments(readFileSync(join(packageDir, "index.d.ts"), "utf8")).match(/interface AuthClient \{([\s\S]*?)\n  \}/);
   const declared = new Set();
-  for (const m of body[1].matchAll(/^\s+(?:readonly\s+)?(\[?[\w.]+\]?)\s*[(:]/gm)) declared.add(m[1]);
+  for (const text of [body[1], merged?.[1] ?? ""]) {
+    for (const m of text.matchAll(/^\s+(?:readonly\s+)?(\[?[\w.]+\]?)\s*[(:]/gm)) declared.add(m[1]);
+  }
   declared.delete("constructor");
 
   const mod = await import(pathToFileURL(join(packageDir, "index.js")).href);

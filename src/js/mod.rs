@@ -11,6 +11,7 @@ mod events;
 mod options;
 
 use alloc::boxed::Box;
+use alloc::rc::Rc;
 use core::future::Future;
 use core::pin::Pin;
 
@@ -21,7 +22,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::client::Client;
 use crate::error::OptionsError;
-use crate::web::host::{construct, get, set, static_call};
+use crate::web::host::{construct, get, static_call};
 
 /// A promise of `future`. Every method boxes its future to the same type, so wasm-bindgen's
 /// promise adapter exists once in the wasm, not once per method.
@@ -97,12 +98,10 @@ impl AuthClient {
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
         let opted_out = get(&init, "auth").as_bool() == Some(false);
         // Built now, as `fetch` does; what fails here rejects at once.
-        match self.0.prepare(&input, &init, opted_out) {
+        let shared = self.0.shared();
+        match shared.prepare(&input, &init, opted_out) {
             Err(error) => reject(&error),
-            Ok(prepared) => {
-                let response = self.0.send(Ok(prepared));
-                promise(async move { response.await.map(Into::into) })
-            }
+            Ok(prepared) => promise(Rc::clone(shared).send(prepared)),
         }
     }
 
@@ -122,7 +121,7 @@ impl AuthClient {
             return Ok(());
         }
         let text = token.as_string().ok_or(OptionsError::type_error("setToken: token must be a string or null"))?;
-        Ok(self.0.set_token(Some(&text))?)
+        Ok(self.0.set_token(Some(text))?)
     }
 
     /// Refreshes now (single-flight: joins a running refresh); resolves to true when a new token
@@ -133,8 +132,8 @@ impl AuthClient {
     /// ```
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn refresh(&self) -> Promise {
-        let refreshed = self.0.refresh();
-        promise(async move { Ok(JsValue::from_bool(refreshed.await.is_ok())) })
+        let settled = self.0.shared().refresh();
+        promise(async move { Ok(JsValue::from_bool(settled.wait().await.is_ok())) })
     }
 
     /// Forgets the token and cancels the refresh timer.
@@ -156,14 +155,5 @@ impl AuthClient {
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "number | null")]
     pub fn expires_at(&self) -> JsValue {
         self.0.expires_at().map_or(JsValue::NULL, JsValue::from_f64)
-    }
-
-    /// What `JSON.stringify(client)` shows: state, never the token.
-    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ hasToken: boolean; expiresAt: number | null }")]
-    pub fn to_json(&self) -> JsValue {
-        let object: JsValue = js_sys::Object::new().into();
-        set(&object, "hasToken", &JsValue::from_bool(self.has_token()));
-        set(&object, "expiresAt", &self.expires_at());
-        object
     }
 }

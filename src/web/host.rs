@@ -4,7 +4,6 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -61,7 +60,7 @@ pub(crate) fn global() -> JsValue {
 
 /// The elements of a JS array (or of anything with a `length` and indices).
 #[cfg(feature = "js")]
-pub(crate) fn elements(array: &JsValue) -> Vec<JsValue> {
+pub(crate) fn elements(array: &JsValue) -> alloc::vec::Vec<JsValue> {
     let length = get(array, "length").as_f64().unwrap_or(0.0) as u32;
     (0..length).map(|index| get_key(array, &JsValue::from(index))).collect()
 }
@@ -98,18 +97,26 @@ pub(crate) fn parse_number(literal: &str) -> Option<f64> {
     global_call("parseFloat", &JsValue::from_str(literal), &JsValue::UNDEFINED).ok()?.as_f64().filter(|n| !n.is_nan())
 }
 
+/// The one closure type handed to JS (timers, event listeners): the type js-sys's futures
+/// already use for promise callbacks, so the wasm holds one copy of wasm-bindgen's closure
+/// plumbing instead of one per signature. What it returns is ignored by every caller.
+pub(crate) type Callback = Closure<dyn FnMut(JsValue) -> Result<(), JsError>>;
+
 /// A `setTimeout` that is cleared when dropped.
 #[derive(Debug)]
 pub(crate) struct Timeout {
     id: JsValue,
-    _callback: Closure<dyn FnMut()>,
+    _callback: Callback,
 }
 
 impl Timeout {
     /// Calls `callback` once after `ms`. One boxed closure type for every timer keeps one copy
     /// of wasm-bindgen's closure plumbing in the wasm.
     pub(crate) fn new(ms: u32, callback: Box<dyn FnOnce()>) -> Timeout {
-        let callback = Closure::once(callback);
+        let callback: Callback = Closure::once(move |_: JsValue| {
+            callback();
+            Ok(())
+        });
         let id = global_call("setTimeout", callback.as_ref(), &JsValue::from(ms)).unwrap_or(JsValue::UNDEFINED);
         Timeout { id, _callback: callback }
     }

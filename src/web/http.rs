@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::web::host::{construct, get, global_call, invoke, static_call};
+use crate::web::host::{construct, get, global, global_call, invoke, static_call};
 
 const NONE: JsValue = JsValue::UNDEFINED;
 
@@ -22,7 +22,9 @@ pub(crate) async fn send(request: &JsValue) -> Result<JsValue, JsValue> {
 /// `new Request(input, init)` with a string or `URL` input resolved against `base` (when given):
 /// built at once, so a `Request` input's body is used and a `Headers` object is read now.
 pub(crate) fn new_request(input: &JsValue, init: &JsValue, base: Option<&str>) -> Result<JsValue, JsValue> {
-    if input.is_instance_of::<web_sys::Request>() {
+    // `input instanceof Request`, through the operations every other call uses.
+    let prototype = get(&get(&global(), "Request"), "prototype");
+    if invoke(&prototype, "isPrototypeOf", input, &NONE)?.as_bool() == Some(true) {
         return construct("Request", input, init);
     }
     // `fetch` applies `String()` to anything that is not a Request.

@@ -13,7 +13,7 @@ use core::task::{Context, Poll, Waker};
 use tokenfetch_engine::Outcome;
 use wasm_bindgen::prelude::*;
 
-use crate::web::host::{get, invoke, Timeout};
+use crate::web::host::{get, invoke, Callback, Timeout};
 
 /// A value set once, and the tasks waiting for it. One type for every use (a refresh's outcome,
 /// or just "it happened": `Ok(())`), so its code exists once in the wasm.
@@ -89,7 +89,10 @@ pub(crate) async fn unless_aborted<F: Future>(future: F, signal: &JsValue) -> Re
     }
     let aborted = Rc::new(Signal::default());
     let fire = Rc::clone(&aborted);
-    let listener = Closure::<dyn FnMut()>::new(move || fire.fire(Ok(())));
+    let listener = Callback::new(move |_| {
+        fire.fire(Ok(()));
+        Ok(())
+    });
     let event = JsValue::from_str("abort");
     let _ = invoke(signal, "addEventListener", &event, listener.as_ref());
     let result = first_of(future, aborted.wait()).await;

@@ -8,7 +8,7 @@ use core::pin::Pin;
 
 use js_sys::{Object, Promise};
 use tokenfetch_engine::event::Reason;
-use tokenfetch_engine::token_result::{Field, TokenResultInput, EXPIRES_AT_KEYS, EXPIRES_IN_KEYS, TOKEN_KEYS};
+use tokenfetch_engine::token_result::{Field, TokenResultInput};
 use tokenfetch_engine::Failure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -114,21 +114,9 @@ async fn post(url: &str, controller: &JsValue) -> Answer {
     Ok(token_result_input(&body))
 }
 
-/// A JS value reduced to the shapes a `TokenResult` can take.
+/// A JS value as the shapes a `TokenResult` can take; an object's properties are read when the
+/// engine asks for them.
 pub(crate) fn token_result_input(value: &JsValue) -> TokenResultInput {
-    fn field(value: JsValue) -> Field {
-        if value.is_undefined() {
-            Field::Absent
-        } else if value.is_null() {
-            Field::Null
-        } else if let Some(text) = value.as_string() {
-            Field::Text(text)
-        } else if let Some(number) = value.as_f64() {
-            Field::Number(number)
-        } else {
-            Field::Other
-        }
-    }
     if value.is_undefined() || value.is_null() {
         TokenResultInput::Nothing
     } else if value.as_bool() == Some(false) {
@@ -136,12 +124,24 @@ pub(crate) fn token_result_input(value: &JsValue) -> TokenResultInput {
     } else if let Some(text) = value.as_string() {
         TokenResultInput::Text(text)
     } else if value.is_object() && !value.is_function() && !is_array(value) {
-        TokenResultInput::Object {
-            token: TOKEN_KEYS.map(|key| field(get(value, key))),
-            expires_in: EXPIRES_IN_KEYS.map(|key| field(get(value, key))),
-            expires_at: EXPIRES_AT_KEYS.map(|key| field(get(value, key))),
-        }
+        let object = value.clone();
+        TokenResultInput::Object(Box::new(move |key| field(get(&object, key))))
     } else {
         TokenResultInput::WrongType
+    }
+}
+
+/// One property's value, reduced to what matters.
+fn field(value: JsValue) -> Field {
+    if value.is_undefined() {
+        Field::Absent
+    } else if value.is_null() {
+        Field::Null
+    } else if let Some(text) = value.as_string() {
+        Field::Text(text)
+    } else if let Some(number) = value.as_f64() {
+        Field::Number(number)
+    } else {
+        Field::Other
     }
 }

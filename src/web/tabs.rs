@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::web::host::{construct, get, get_key, global, invoke, set};
+use crate::web::host::{construct, get, get_key, global, invoke, set, Callback};
 use crate::web::signal::{first_of, Signal};
 
 /// One tab's end of a shared channel.
@@ -21,7 +21,7 @@ pub(crate) struct Channel {
     channel: JsValue,
     locks: JsValue,
     name: String,
-    _on_message: Closure<dyn FnMut(JsValue)>,
+    _on_message: Callback,
 }
 
 impl core::fmt::Debug for Channel {
@@ -53,10 +53,11 @@ impl Channel {
         let mut name = String::from("tokenfetch:");
         name.push_str(channel);
         let broadcast = construct("BroadcastChannel", &JsValue::from_str(&name), &JsValue::UNDEFINED).ok()?;
-        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let on_message = Callback::new(move |event: JsValue| {
             if let Some(message) = decode(&get(&event, "data")) {
                 on_message(message);
             }
+            Ok(())
         });
         set(&broadcast, "onmessage", on_message.as_ref());
         Some(Channel { channel: broadcast, locks, name, _on_message: on_message })
@@ -90,7 +91,7 @@ impl Channel {
 
     /// Leaves the channel.
     pub(crate) fn close(&self) {
-        set(&self.channel, "onmessage", &JsValue::NULL);
+        // A closed channel delivers nothing more, so its listener may stay.
         let _ = invoke(&self.channel, "close", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     }
 }

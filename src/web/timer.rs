@@ -8,7 +8,7 @@ use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use crate::web::host::{get, global, invoke, page_visible, Timeout};
+use crate::web::host::{get, global, invoke, page_visible, Callback, Timeout};
 
 /// The client's timer; re-arming or dropping it cancels the previous one.
 #[derive(Debug, Default)]
@@ -23,7 +23,7 @@ impl Timer {
 }
 
 /// Where the listener was added (target and event), and the listener.
-type Listening = (Vec<(JsValue, &'static str)>, Closure<dyn FnMut()>);
+type Listening = (Vec<(JsValue, &'static str)>, Callback);
 
 /// Listeners for the page coming back (one closure on every target that has the event);
 /// removed by [`WakeUps::stop`].
@@ -35,10 +35,11 @@ impl WakeUps {
     /// online (where the host has such events).
     pub(crate) fn listen(on_wake: impl Fn() + 'static) -> WakeUps {
         let global = global();
-        let listener = Closure::<dyn FnMut()>::new(move || {
+        let listener = Callback::new(move |_| {
             if page_visible() {
                 on_wake();
             }
+            Ok(())
         });
         let mut targets = Vec::new();
         for (target, event) in

@@ -76,7 +76,7 @@ struct EchoReport {
 /// use tokenfetch_rust_app::{Api, ApiError, Config};
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let api = Api::new(Config::new("https://api.example.com/", "/auth/refresh"))?;
-/// api.sign_in("eyJ...")?;
+/// api.sign_in("eyJ...".to_owned())?;
 /// match api.me().await {
 ///     Ok(me) => println!("hello {}", me.sub),
 ///     Err(error) if error.is_unauthorized() => println!("please sign in again"),
@@ -158,7 +158,7 @@ impl Api {
 
     /// Uses `token` from now on (what the login answered). A token that cannot go into a header
     /// is refused.
-    pub fn sign_in(&self, token: &str) -> Result<(), OptionsError> {
+    pub fn sign_in(&self, token: String) -> Result<(), OptionsError> {
         self.inner.client.set_token(Some(token))
     }
 

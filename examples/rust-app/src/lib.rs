@@ -7,7 +7,7 @@
 //! use tokenfetch_rust_app::{Api, Config};
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let api = Api::new(Config::new("https://api.example.com/", "/auth/refresh"))?;
-//! api.sign_in("eyJ...")?; // the access token the login answered
+//! api.sign_in("eyJ...".to_owned())?; // the access token the login answered
 //! let me = api.me().await?; // 401? the token endpoint is asked once, and the call retried once
 //! println!("signed in as {}", me.sub);
 //! # Ok(()) }

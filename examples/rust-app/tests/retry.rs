@@ -15,7 +15,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// An app signed in with a token the server has since revoked.
 async fn revoked_app(ns: &str) -> Api {
     let api = Api::new(config(ns)).unwrap();
-    api.sign_in(&mint(ns, 300).await).unwrap();
+    api.sign_in(mint(ns, 300).await).unwrap();
     revoke(ns).await;
     api
 }

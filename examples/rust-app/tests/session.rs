@@ -15,7 +15,7 @@ async fn a_signed_out_answer_clears_the_token_and_nothing_asks_again_until_sign_
     let ns = ns("signed-out");
     logout().await; // no session cookie: the token endpoint answers 401 no_session
     let api = Api::new(Config::new(SERVER, format!("/auth/refresh?ns={ns}"))).unwrap();
-    api.sign_in(&mint(&ns, 300).await).unwrap();
+    api.sign_in(mint(&ns, 300).await).unwrap();
     revoke(&ns).await;
 
     let refused = api.me().await;
@@ -36,7 +36,7 @@ async fn a_signed_out_answer_clears_the_token_and_nothing_asks_again_until_sign_
     assert_eq!(stat(&ns, "refreshCalls").await, 1);
 
     // Signing in again ends it: calls work, and a refused token is renewed again.
-    api.sign_in(&mint(&ns, 300).await).unwrap();
+    api.sign_in(mint(&ns, 300).await).unwrap();
     assert_eq!(api.me().await.unwrap().ns, ns);
     revoke(&ns).await;
     assert!(api.me().await.is_err_and(|e| e.is_unauthorized()));
@@ -50,7 +50,7 @@ async fn the_built_in_cookie_refresh_renews_without_a_callback() {
     let ns = ns("cookie");
     let access_token = login(&ns).await; // sets the HttpOnly tf_session cookie
     let api = Api::with_session_cookie(Config::new(SERVER, "/auth/refresh")).unwrap();
-    api.sign_in(&access_token).unwrap();
+    api.sign_in(access_token).unwrap();
     revoke(&ns).await;
 
     let me = api.me().await.unwrap();
@@ -72,7 +72,7 @@ async fn renew_reports_no_token_when_the_token_service_is_down() {
     let access_token = login(&ns).await;
     post(&format!("/control/refresh-fail?ns={ns}&seconds=30")).await; // /auth/refresh answers 503
     let api = Api::new(Config::new(SERVER, "/auth/refresh")).unwrap();
-    api.sign_in(&access_token).unwrap();
+    api.sign_in(access_token).unwrap();
 
     let renewed = api.renew().await;
 
@@ -106,7 +106,7 @@ fn options_tokenfetch_refuses_are_named() {
     assert!(bad_ahead.message().contains("refreshAheadSeconds"), "{bad_ahead}");
 
     let api = Api::new(Config::new(SERVER, "/auth/refresh")).unwrap();
-    let bad_token = api.sign_in("abc\r\nX-Injected: 1").unwrap_err();
+    let bad_token = api.sign_in("abc\r\nX-Injected: 1".to_owned()).unwrap_err();
     assert_eq!(bad_token.kind(), OptionsErrorKind::Type);
     assert!(bad_token.message().starts_with("token"), "{bad_token}");
     assert!(!bad_token.message().contains("X-Injected"), "the message never shows the token");
