@@ -1,5 +1,7 @@
 //! `client.fetch` semantics: body replay, origins, redirects, `auth: false`, errors and abort.
 #![cfg(target_arch = "wasm32")]
+// Tests fail by panicking: unwrap, expect and panic! are how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -10,7 +12,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// A client whose token is revoked, so its first send of every request gets a 401.
-async fn revoked_client(ns: &str) -> (JsValue, JsValue) {
+async fn revoked_client(ns: &str) -> (Client, JsValue) {
     let old = token(ns, 300).await;
     revoke(ns).await;
     let callback = token_callback(SERVER, ns, 300, 0, "string");
@@ -167,16 +169,18 @@ async fn network_errors_reject_with_the_browsers_type_error() {
 }
 
 #[wasm_bindgen_test]
-async fn an_aborted_signal_rejects_with_abort_error() {
+async fn an_aborted_signal_rejects_with_abort_error_and_sends_nothing() {
     let ns = ns("abort");
     let client = Opts::new().set("token", token(&ns, 300).await).build();
     let init = js_sys::Object::new();
     js_sys::Reflect::set(&init, &"signal".into(), &aborted_signal()).unwrap();
 
-    let promise: js_sys::Promise = invoke(&client, "fetch", &["/api/me".into(), init.into()]).into();
+    let promise: js_sys::Promise = invoke(&client, "fetch", &["/api/me?delay=300".into(), init.into()]).into();
     let error = rejection(&promise).await;
+    sleep(500).await;
 
-    assert!(is_instance(&error, "DOMException"));
+    assert_eq!(stat(&ns, "requests").await, 0.0, "no request reached the server");
+    assert!(is_instance(&error, "DOMException"), "{}", describe(&error));
     assert_eq!(field(&error, "name").as_string().as_deref(), Some("AbortError"));
 }
 

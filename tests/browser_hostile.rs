@@ -1,6 +1,8 @@
 //! Hostile input, redirect modes, bounds and secret hygiene in memory: what must never happen
 //! (a panic, header injection, a hang, a token left in wasm memory) does not.
 #![cfg(target_arch = "wasm32")]
+// Tests fail by panicking: unwrap, expect and panic! are how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -71,11 +73,12 @@ fn hostile_tokens_from_the_application_throw_a_clear_type_error() {
         ("non-ASCII", "tökén".into()),
         ("number", 42.into()),
     ] {
+        let text = value_text(&value);
         let error = try_invoke(&client, "setToken", &[value]).expect_err(name);
         assert!(is_instance(&error, "TypeError"), "{name}");
         let message = field(&error, "message").as_string().unwrap();
         assert!(message.contains("token"), "{name}: {message}");
-        assert!(message.len() < 200, "{name}: the message does not echo the input");
+        assert!(!message.contains(&text), "{name}: the message echoes the input: {message:?}");
     }
     assert_eq!(field(&client, "hasToken").as_bool(), Some(false));
 }
@@ -171,6 +174,6 @@ async fn replaced_cleared_and_freed_tokens_are_zeroized_in_wasm_memory() {
 
     let other = Opts::new().set("token", third.clone()).build();
     assert!(memory_contains(&memory, &third));
-    invoke(&other, "free", &[]);
+    other.free();
     assert!(!memory_contains(&memory, &third), "a freed client's token is zeroized");
 }

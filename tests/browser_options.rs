@@ -1,6 +1,8 @@
 //! Construction: option validation with errors that name the option, defaults, and secret
 //! hygiene (the token never shows in errors, events, `JSON.stringify`, `Debug` or the console).
 #![cfg(target_arch = "wasm32")]
+// Tests fail by panicking: unwrap, expect and panic! are how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -73,7 +75,7 @@ fn out_of_range_numbers_throw_range_error_naming_the_option() {
 
 #[wasm_bindgen_test]
 fn no_options_give_an_empty_client() {
-    let client = JsValue::from(tokenfetch::AuthClient::new(None).unwrap());
+    let client = Client::hold(tokenfetch::AuthClient::new(None).unwrap());
     assert_eq!(field(&client, "hasToken").as_bool(), Some(false));
     assert!(field(&client, "expiresAt").is_null());
     let opaque = Opts::empty().set("token", "opaque-token").build();
@@ -86,7 +88,21 @@ async fn custom_auth_scheme_and_refresh_on_statuses_are_used() {
     let ns = ns("scheme");
     let echo = Opts::new().set("token", "abc").set("authScheme", "Token").build();
     let seen = get(&echo, &format!("/open/echo?ns={ns}")).await;
-    assert_eq!(field(&seen, "body.hasAuthorization").as_bool(), Some(true));
+    assert_eq!(
+        field(&seen, "body.authorization").as_string().as_deref(),
+        Some("Token abc"),
+        "the server received the scheme"
+    );
+
+    // /api/me?scheme=Token accepts only `Authorization: Token <jwt>`.
+    let schemed = Opts::new().set("token", token(&ns, 300).await).set("authScheme", "Token").build();
+    assert_eq!(status(&get(&schemed, "/api/me?scheme=Token").await), 200);
+    let echoed = get(&schemed, "/api/echo?scheme=Token").await;
+    assert_eq!(field(&echoed, "body.authScheme").as_string().as_deref(), Some("Token"));
+    let stats = stats(&ns).await;
+    assert_eq!(field(&stats, "lastAuthScheme").as_string().as_deref(), Some("Token"));
+    assert_eq!(field(&stats, "authSchemes.Token").as_f64(), Some(2.0), "both protected requests went out as Token");
+    assert!(field(&stats, "authSchemes.Bearer").is_undefined(), "none as Bearer");
 
     // 404 in refreshOn: a refresh and one retry, which is answered 404 again and delivered.
     let callback = token_callback(SERVER, &ns, 300, 0, "string");
@@ -97,6 +113,7 @@ async fn custom_auth_scheme_and_refresh_on_statuses_are_used() {
         .set("onTokenExpired", callback.clone())
         .build();
     assert_eq!(status(&get(&client, "/no/such/route").await), 404);
+    assert_eq!(stat(&ns, "tokensIssued").await, 3.0, "two tokens minted by the test, one by the refresh");
     assert_eq!(calls(&callback), 1);
 }
 

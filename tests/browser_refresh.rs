@@ -1,5 +1,7 @@
 //! Refresh and retry rules of the contract, in a real browser against the test server.
 #![cfg(target_arch = "wasm32")]
+// Tests fail by panicking: unwrap, expect and panic! are how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -70,7 +72,9 @@ async fn a_late_401_for_a_replaced_token_is_retried_without_a_second_refresh() {
 #[wasm_bindgen_test]
 async fn a_token_about_to_expire_is_refreshed_before_sending() {
     let ns = ns("ahead");
-    let expiring = token(&ns, 30).await;
+    // Issued 270 s ago, 30 s left: inside the 60 s window of a 5-minute token. Unsigned, so the
+    // server would count it as unauthorized in `ns` had it been sent.
+    let expiring = fake_jwt_lived(270, 30);
     let callback = token_callback(SERVER, &ns, 300, 0, "object");
     let log = recorder();
     let client = Opts::new()
@@ -81,11 +85,12 @@ async fn a_token_about_to_expire_is_refreshed_before_sending() {
         .set("onEvent", log.clone())
         .build();
 
-    let result = get(&client, "/api/me").await;
+    let result = get(&client, &format!("/api/me?ns={ns}")).await;
 
+    assert_eq!(stat(&ns, "unauthorized").await, 0.0, "no request went out with the old token");
+    assert_eq!(stat(&ns, "authorized").await, 1.0, "the one request went out with the new token");
     assert_eq!(status(&result), 200);
     assert_eq!(calls(&callback), 1);
-    assert_eq!(stat(&ns, "unauthorized").await, 0.0, "no request went out with the old token");
     assert_eq!(field(&events(&log).get(1), "trigger").as_string().as_deref(), Some("expiry"));
     let expires_at = field(&client, "expiresAt").as_f64().unwrap();
     assert!((expires_at - (now() + 300_000.0)).abs() < 5_000.0, "expires_in sets expiresAt: {expires_at}");
@@ -100,6 +105,8 @@ async fn a_fresh_token_is_sent_without_refreshing() {
 
     assert_eq!(status(&get(&client, "/api/me").await), 200);
     assert_eq!(status(&get(&client, "/api/me").await), 200);
+    assert_eq!(stat(&ns, "tokensIssued").await, 1.0, "the server issued no token beyond the first");
+    assert_eq!(stat(&ns, "authorized").await, 2.0, "and saw both requests with it");
     assert_eq!(calls(&callback), 0);
 }
 
@@ -151,6 +158,7 @@ async fn a_callback_that_never_settles_times_out() {
     let result = get(&client, "/api/me").await;
     let elapsed = now() - started;
 
+    assert_eq!(stat(&ns, "requests").await, 1.0, "sent once: no retry after the timeout");
     assert_eq!(status(&result), 401);
     assert!((400.0..3_000.0).contains(&elapsed), "gave up after refreshTimeoutMs, took {elapsed} ms");
     assert!(event_types(&log).ends_with("refresh-start,refresh-failed"));
@@ -251,6 +259,7 @@ async fn manual_refresh_is_single_flight() {
     let b = invoke_refresh(&client);
     let c = invoke_refresh(&client);
     assert_eq!((a.await, b.await, c.await), (Some(true), Some(true), Some(true)));
+    assert_eq!(stat(&ns, "tokensIssued").await, 1.0, "the server issued one token for the three calls");
     assert_eq!(calls(&callback), 1);
     assert_eq!(field(&client, "hasToken").as_bool(), Some(true));
     assert_eq!(field(&events(&log).get(0), "trigger").as_string().as_deref(), Some("manual"));
@@ -310,9 +319,10 @@ async fn free_cancels_the_timer() {
     let client =
         Opts::new().set("token", short).set("refreshAheadSeconds", 1).set("onTokenExpired", callback.clone()).build();
 
-    invoke(&client, "free", &[]);
+    client.free();
     sleep(1_500).await;
     assert_eq!(calls(&callback), 0);
+    assert_eq!(stat(&ns, "tokensIssued").await, 1.0);
 }
 
 #[wasm_bindgen_test]
