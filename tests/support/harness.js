@@ -243,7 +243,10 @@ export async function streamLockedOnReturn(client, url) {
   const byClient = client.fetch(url, { method: "POST", body: b, duplex: "half" });
   const locked = b.locked;
   await Promise.allSettled([byFetch, byClient]);
-  return { global, client: locked };
+  // Whether this engine takes a stream as a request body at all (Firefox turns it into the text
+  // "[object ReadableStream]").
+  const streams = (await new Request(url, { method: "POST", body: stream(), duplex: "half" }).text()) === "abc";
+  return { global, client: locked, streams };
 }
 export function isInstance(value, name) { return value instanceof globalThis[name]; }
 
