@@ -32,7 +32,7 @@ const port = Number(process.env.BENCH_PORT ?? 8910);
 const origin = `http://127.0.0.1:${port}`;
 const quick = process.env.BENCH_QUICK === "1";
 
-// What is measured. The targets come from issue 4.
+// What is measured. The targets come from issue 4, revised by issue 11 (the lean package).
 const config = {
   // Short rounds, many of them: the machine's background load drifts over seconds, so every
   // contender runs within the same ~0.1 s window of each round and is compared within it.
@@ -44,11 +44,12 @@ const config = {
 const KB = 1000;
 const MB = 1000 * 1000;
 const targets = {
-  packageGzBytes: 24 * KB,
+  packageGzBytes: 32 * KB, // the budget; 24 KB (axios + axios-auth-refresh) is the goal
+  packageGoalGzBytes: 24 * KB,
   overheadRatio: 1.05,
   stormCallbackCalls: 1,
   memoryGrowthBytes: 1 * MB,
-  startupMs: 20,
+  startupVsKy: 1.5, // not cached, against ky in the same run
 };
 
 const chromiumArgs = [
@@ -469,11 +470,17 @@ function evaluateTargets(r) {
   const tfStorm = r.storm.runs.find((s) => s.lib === "tokenfetch");
   const tfMem = r.memory.runs.find((m) => m.lib === "tokenfetch");
   const tfStart = r.startup.libs.find((s) => s.lib === "tokenfetch");
+  const kyStart = r.startup.libs.find((s) => s.lib === "ky");
   return [
     {
       target: `package ≤ ${kb(targets.packageGzBytes)} gzipped`,
       measured: `${kb(tf.gzBytes)} (${tf.gzBytes} B)`,
       pass: tf.gzBytes <= targets.packageGzBytes,
+    },
+    {
+      target: `goal: package ≤ ${kb(targets.packageGoalGzBytes)} gzipped (axios + axios-auth-refresh)`,
+      measured: `${kb(tf.gzBytes)} (${(tf.gzBytes - targets.packageGoalGzBytes)} B to go)`,
+      pass: tf.gzBytes <= targets.packageGoalGzBytes,
     },
     {
       target: `overhead ≤ ${targets.overheadRatio}× raw fetch and below axios + axios-auth-refresh`,
@@ -491,9 +498,9 @@ function evaluateTargets(r) {
       pass: tfMem.wasmGrowthBytes < targets.memoryGrowthBytes && tfMem.jsHeapGrowthBytes < targets.memoryGrowthBytes && tfMem.failures === 0,
     },
     {
-      target: `start-up < ${targets.startupMs} ms (not cached: .js and .wasm fetched and compiled)`,
-      measured: `${ms(tfStart["not cached"].medianTotalMs)} not cached; ${ms(tfStart["HTTP cache"].medianTotalMs)} from HTTP cache; ${ms(tfStart["new context"].medianTotalMs)} in a new context`,
-      pass: tfStart["not cached"].medianTotalMs < targets.startupMs,
+      target: `start-up not cached ≤ ${targets.startupVsKy}× ky's (same run)`,
+      measured: `${ms(tfStart["not cached"].medianTotalMs)} vs ky ${ms(kyStart["not cached"].medianTotalMs)} (${(tfStart["not cached"].medianTotalMs / kyStart["not cached"].medianTotalMs).toFixed(2)}×); ${ms(tfStart["HTTP cache"].medianTotalMs)} from HTTP cache; ${ms(tfStart["new context"].medianTotalMs)} in a new context`,
+      pass: tfStart["not cached"].medianTotalMs <= targets.startupVsKy * kyStart["not cached"].medianTotalMs,
     },
   ];
 }
