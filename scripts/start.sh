@@ -32,5 +32,5 @@ trap 'kill "$server_pid" 2>/dev/null || true' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 wait_for_health "http://127.0.0.1:$port/health" "$server_pid" /dev/null 60
-printf '\ntokenfetch demo: http://127.0.0.1:%s/\n  plain page:    http://127.0.0.1:%s/plain/\n  React + Vite:  http://127.0.0.1:%s/react/\n(Ctrl-C to stop)\n\n' "$port" "$port" "$port"
+printf '\ntokenfetch demo: http://127.0.0.1:%s/\n  plain page:    http://127.0.0.1:%s/plain/\n  React + Vite:  http://127.0.0.1:%s/react/\n  second origin: http://127.0.0.1:%s/ (the same server, for cross-origin requests)\n(Ctrl-C to stop)\n\n' "$port" "$port" "$port" "$((port + 1))"
 wait "$server_pid"
