@@ -17,6 +17,7 @@ import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
 import { chromiumArgs as baseChromiumArgs, sleep, startDevserver as startSiteServer } from "../scripts/lib/browser.mjs";
+import { mintToken, stats as serverStats } from "../www/shared/devserver.js";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, "..");
@@ -216,12 +217,13 @@ function portInUse(p) {
   });
 }
 
-// The bench page at /, pkg/ at /pkg/, the other clients' bundles at /vendor/, and for the
-// start-up's "not cached" loads one more copy of both per load under /fresh/N/, so that every
-// such load asks for URLs the browser has never seen.
+// The bench page at /, the devserver's API client at /shared/devserver.js, pkg/ at /pkg/, the
+// other clients' bundles at /vendor/, and for the start-up's "not cached" loads one more copy of
+// both per load under /fresh/N/, so that every such load asks for URLs the browser has never seen.
 function assembleSite() {
   const site = mkdtempSync(join(tmpdir(), "tokenfetch-bench-"));
   cpSync(join(benchDir, "page"), site, { recursive: true });
+  cpSync(join(root, "www", "shared", "devserver.js"), join(site, "shared", "devserver.js"));
   for (const base of ["", ...Array.from({ length: config.startup.loads + 1 }, (_, i) => `fresh/${i}/`)]) {
     cpSync(pkgDir, join(site, base, "pkg"), { recursive: true });
     cpSync(join(distDir, "vendor"), join(site, base, "vendor"), { recursive: true });
@@ -235,10 +237,6 @@ async function startDevserver(site) {
     if (await portInUse(p)) throw new Error(`port ${p} is in use (set BENCH_PORT to another of 8910-8919)`);
   }
   return (await startSiteServer(serverBin, port, site, ["--ttl", "3600"])).child;
-}
-
-async function serverStats(ns) {
-  return (await fetch(`${origin}/control/stats?ns=${encodeURIComponent(ns)}`)).json();
 }
 
 async function openBenchPage(browser) {
@@ -287,7 +285,7 @@ async function measureOverhead(browser, runId) {
         }
       }
     }
-    const stats = await serverStats(ns);
+    const stats = await serverStats(origin, ns);
     const expected = names.length * (1 + (warmup + rounds) * perRound);
     const rawMedian = median(samples["raw fetch"]);
     const contenders = names.map((n) => ({
@@ -397,8 +395,7 @@ const startupModes = {
 async function measureStartup(browser, runId) {
   const libs = ["tokenfetch", "ky", "axios + axios-auth-refresh"];
   const { loads } = config.startup;
-  const r = await fetch(`${origin}/auth/token?ns=bench-startup-${runId}&ttl=3600`, { method: "POST" });
-  const token = (await r.json()).access_token;
+  const token = await mintToken(origin, `bench-startup-${runId}`, 3600);
   const results = Object.fromEntries(libs.map((l) => [l, Object.fromEntries(Object.keys(startupModes).map((m) => [m, []]))]));
   for (const lib of libs) {
     const context = await browser.newContext();

@@ -24,6 +24,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { check, engineFromArgs, runSuite, serverBinFromArgs, sleep } from "../scripts/lib/browser.mjs";
+import * as devserver from "../www/shared/devserver.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const usage = "node e2e/demo.e2e.mjs --server PATH_TO_TOKENFETCH_DEVSERVER --site ASSEMBLED_SITE_DIR [--engine chromium|webkit]";
@@ -89,7 +90,7 @@ function demoChecks(browser, origin, [label, path]) {
   let page;
   let loadFailed = false;
 
-  const stats = async () => (await fetch(`${origin}/control/stats?ns=${ns}`)).json();
+  const stats = () => devserver.stats(origin, ns);
   const counter = async (key) => Number(await page.text(`[data-counter="${key}"] b`));
   const entriesSelector = (kind, what) => `#events li[data-kind="${kind}"]${what ? `[data-what="${what}"]` : ""}`;
   const entries = (kind, what) => page.count(entriesSelector(kind, what));
@@ -217,7 +218,7 @@ function demoChecks(browser, origin, [label, path]) {
       const text = await firstEntryText("failed", "refresh");
       check(/refresh-url-status \(HTTP 503\)/.test(text), `failed-refresh entry reads: ${text}`);
       check((await counter("refreshesFailed")) >= 1, "the failed refresh is not counted");
-      await fetch(`${origin}/control/reset?ns=${ns}`, { method: "POST" });
+      await devserver.reset(origin, ns);
     }, { last: true }),
   ];
 }

@@ -1,32 +1,22 @@
 // The in-browser half of `npm run bench`: bench/bench.mjs opens /index.html (served by the
 // devserver with pkg/ at /pkg/ and the esbuild bundles of the other clients at /vendor/) and
 // calls the functions on `window.bench`. Everything is same-origin; the token server is the
-// devserver itself.
+// devserver itself, called through its client at /shared/devserver.js.
 import init, { AuthClient } from "/pkg/index.js";
 import ky from "/vendor/ky.js";
 import { axios, createAuthRefreshInterceptor } from "/vendor/axios-auth-refresh.js";
+import { issueToken, mintToken, revoke, stats } from "/shared/devserver.js";
 
 const wasm = await init();
 
 const API = "/api/me";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** `{access_token, token_type, expires_in}` from the devserver, after `delay` ms. */
-async function tokenResponse(ns, delay = 0) {
-  const r = await fetch(`/auth/token?ns=${encodeURIComponent(ns)}&ttl=3600&delay=${delay}`, { method: "POST" });
-  if (!r.ok) throw new Error(`/auth/token answered ${r.status}`);
-  return r.json();
-}
-async function mint(ns, delay = 0) {
-  return (await tokenResponse(ns, delay)).access_token;
-}
-async function revoke(ns) {
-  const r = await fetch(`/control/revoke?ns=${encodeURIComponent(ns)}`, { method: "POST" });
-  if (!r.ok) throw new Error(`/control/revoke answered ${r.status}`);
-}
-async function stats(ns) {
-  return (await fetch(`/control/stats?ns=${encodeURIComponent(ns)}`)).json();
-}
+// Tokens live an hour: within a run only a revoke makes the server refuse one.
+const TTL = 3600;
+/** `{access_token, token_type, expires_in}` from the devserver, after `delayMs` ms. */
+const tokenResponse = (ns, delayMs) => issueToken("", ns, TTL, { delayMs });
+const mint = (ns) => mintToken("", ns, TTL);
 
 /**
  * The four contenders, each set up the way its documentation shows for "bearer token + refresh
@@ -234,11 +224,11 @@ async function storm(lib, ns, count, delay) {
   } else {
     throw new Error(`unknown storm contender ${lib}`);
   }
-  await revoke(ns);
+  await revoke("", ns);
   const result = await fire(count, send);
   done();
   await sleep(20);
-  return { ...result, callbackCalls: calls, server: await stats(ns) };
+  return { ...result, callbackCalls: calls, server: await stats("", ns) };
 }
 
 async function settle() {

@@ -12,6 +12,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { check, engineFromArgs, runSuite, serverBinFromArgs, sleep } from "../../scripts/lib/browser.mjs";
+import { mintToken, stats, uniqueNs } from "../../www/shared/devserver.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const serverBin = serverBinFromArgs("node tests/tabs/tabs.e2e.mjs --server PATH_TO_TOKENFETCH_DEVSERVER [--engine chromium|webkit]");
@@ -21,11 +22,9 @@ const port = Number(process.env.TF_TABS_PORT ?? 8940);
 const entries = [
   [join(root, "pkg"), "pkg"],
   [join(root, "tests", "tabs"), "tabs"],
+  [join(root, "www", "shared", "devserver.js"), join("shared", "devserver.js")], // the page's refresh callback
 ];
 await runSuite("tabs", { serverBin, port, entries, engine }, ({ server, browser }) => {
-  const api = async (path, method = "POST") => (await fetch(server.origin + path, { method })).json();
-  const ns = (name) => `${name}-${Math.random().toString(36).slice(2, 10)}`;
-
   /** Opens `n` tabs of one browser profile on the test page and waits until each is ready. */
   async function openTabs(context, n, query) {
     const pages = [];
@@ -50,8 +49,8 @@ await runSuite("tabs", { serverBin, port, entries, engine }, ({ server, browser 
     [
       "4 tabs with an expired token refresh once",
       async () => {
-        const name = ns("tabs4");
-        const { access_token: expired } = await api(`/auth/token?ns=${name}&ttl=-5`);
+        const name = uniqueNs("tabs4");
+        const expired = await mintToken(server.origin, name, -5);
         const context = await browser.newContext();
         try {
           // The refresh takes a second on the server, so all four requests overlap it.
@@ -61,12 +60,12 @@ await runSuite("tabs", { serverBin, port, entries, engine }, ({ server, browser 
           });
           const statuses = await eachTab(pages, () => window.pending);
           const calls = await eachTab(pages, () => window.callbackCalls);
-          const stats = await api(`/control/stats?ns=${name}`, "GET");
-          console.log(`  statuses ${statuses.join(",")}; callback calls per tab ${calls.join(",")}; server tokensIssued ${stats.tokensIssued} (1 is the expired token)`);
+          const seen = await stats(server.origin, name);
+          console.log(`  statuses ${statuses.join(",")}; callback calls per tab ${calls.join(",")}; server tokensIssued ${seen.tokensIssued} (1 is the expired token)`);
           check(statuses.every((s) => s === 200), `every tab's request succeeds: ${statuses}`);
           check(calls.reduce((a, b) => a + b, 0) === 1, `exactly one callback call across tabs: ${calls}`);
-          check(stats.tokensIssued === 2, `the server minted one token for the refresh: ${stats.tokensIssued - 1}`);
-          check(stats.unauthorized === 0, `no tab sent the expired token: ${stats.unauthorized}`);
+          check(seen.tokensIssued === 2, `the server minted one token for the refresh: ${seen.tokensIssued - 1}`);
+          check(seen.unauthorized === 0, `no tab sent the expired token: ${seen.unauthorized}`);
           await noProblems(pages);
         } finally {
           await context.close();
@@ -76,8 +75,8 @@ await runSuite("tabs", { serverBin, port, entries, engine }, ({ server, browser 
     [
       "logout in one tab clears all",
       async () => {
-        const name = ns("logout");
-        const { access_token: token } = await api(`/auth/token?ns=${name}&ttl=300`);
+        const name = uniqueNs("logout");
+        const token = await mintToken(server.origin, name, 300);
         const context = await browser.newContext();
         try {
           const pages = await openTabs(context, 3, { ns: name, token });
@@ -98,8 +97,8 @@ await runSuite("tabs", { serverBin, port, entries, engine }, ({ server, browser 
     [
       "a token set in one tab reaches a tab opened later",
       async () => {
-        const name = ns("newcomer");
-        const { access_token: token } = await api(`/auth/token?ns=${name}&ttl=300`);
+        const name = uniqueNs("newcomer");
+        const token = await mintToken(server.origin, name, 300);
         const context = await browser.newContext();
         try {
           const [first] = await openTabs(context, 1, { ns: name });
@@ -117,8 +116,8 @@ await runSuite("tabs", { serverBin, port, entries, engine }, ({ server, browser 
     [
       "without Web Locks the option is off and the client still works",
       async () => {
-        const name = ns("nolocks");
-        const { access_token: expired } = await api(`/auth/token?ns=${name}&ttl=-5`);
+        const name = uniqueNs("nolocks");
+        const expired = await mintToken(server.origin, name, -5);
         const context = await browser.newContext();
         try {
           const pages = await openTabs(context, 2, { ns: name, token: expired, locks: "off" });

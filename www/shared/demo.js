@@ -1,7 +1,10 @@
 // What the /plain/ and /react/ demos share: settings from the URL, the demo server's login and
 // control routes, and how the client's events and requests read on the token timeline. Plain
 // JavaScript with no DOM and no framework, so the plain page loads it as is and Vite bundles it
-// into the React app. Each page renders the timeline its own way.
+// into the React app. Each page renders the timeline its own way. The routes themselves are
+// called through ./devserver.js, the one client of the devserver's API.
+
+import * as devserver from "./devserver.js";
 
 /**
  * Demo settings, each overridable in the page's query string (the end-to-end tests use that to
@@ -32,21 +35,14 @@ export function readSettings(search = globalThis.location?.search ?? "") {
   };
 }
 
-async function post(path) {
-  const res = await fetch(path, { method: "POST", credentials: "same-origin" });
-  if (!res.ok) throw new Error(`POST ${path.split("?")[0]} answered ${res.status}`);
-  return res.json();
-}
-
 /**
  * Logs in: the server sets the HttpOnly refresh cookie (which page scripts cannot read) and
  * answers with a short-lived access token, which goes straight into the client. Resolves to
  * `{ token, expiresIn }` (seconds).
  */
 export async function login({ ns, ttl }) {
-  const query = new URLSearchParams({ ns });
-  if (ttl !== null) query.set("ttl", String(ttl));
-  const body = await post(`/auth/login?${query}`);
+  // The page is served by the demo server: origin "" keeps the calls same-origin.
+  const body = await devserver.login("", ns, { ttl });
   const token = body.access_token ?? body.accessToken;
   if (typeof token !== "string" || token === "") throw new Error("login answered without a token");
   return { token, expiresIn: Number(body.expires_in ?? body.expiresIn) || null };
@@ -55,11 +51,11 @@ export async function login({ ns, ttl }) {
 /** The demo server's test controls for namespace `ns`. */
 export const server = {
   /** Every token issued so far for `ns` is rejected from now on (the session cookie stays valid). */
-  revokeAll: (ns) => post(`/control/revoke?ns=${encodeURIComponent(ns)}`),
+  revokeAll: (ns) => devserver.revoke("", ns),
   /** `/auth/refresh` answers 503 for `seconds`. */
-  breakRefresh: (ns, seconds) => post(`/control/refresh-fail?ns=${encodeURIComponent(ns)}&seconds=${seconds}`),
+  breakRefresh: (ns, seconds) => devserver.breakRefresh("", ns, seconds),
   /** Forgets the namespace's faults and counters. */
-  reset: (ns) => post(`/control/reset?ns=${encodeURIComponent(ns)}`),
+  reset: (ns) => devserver.reset("", ns),
 };
 
 /** Timeline entry kinds, in the order of the legend, with what each colour means. */

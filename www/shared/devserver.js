@@ -2,7 +2,8 @@
 // style), redeem refresh tokens, and drive the test controls (revoke, break refresh, delays,
 // chaos, stats). One ES module with no imports and no DOM: a browser page loads it as is (the
 // demos, the cross-tab page, the wasm-bindgen browser tests through their harness) and Node ≥ 20
-// runs it with its global `fetch` (the end-to-end, tabs and bench scripts).
+// runs it with its global `fetch` (the end-to-end, tabs and bench scripts, tests/node); the
+// package.json beside it tells Node this folder's .js files are ES modules.
 //
 // Every function takes the server's `origin` first: "http://127.0.0.1:8787", or "" in a page
 // served by the devserver itself (paths then resolve against the page). Namespaces (`ns`) keep

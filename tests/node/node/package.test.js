@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { watchBrowserGlobals } from "../support/globals.js";
 import { startDevserver } from "../support/devserver.js";
+import { mintToken, revoke, stats } from "../../../www/shared/devserver.js";
 
 // Imported inside the first test, with the browser globals watched.
 let init;
@@ -68,27 +69,22 @@ describe("against the devserver", () => {
   afterAll(() => server?.stop());
 
   const ns = `node-${process.pid}-${Date.now()}`;
-  const stats = async () => (await fetch(`${server.origin}/control/stats?ns=${ns}`)).json();
   // Tokens live 10 minutes, far from the refresh window: only the 401 may cause a refresh.
-  const issueToken = async () => {
-    const response = await fetch(`${server.origin}/auth/token?ns=${ns}&ttl=600`, { method: "POST" });
-    expect(response.status).toBe(200);
-    return (await response.json()).access_token;
-  };
+  // devserver.js throws on any answer but 2xx, so each call below also checks its status.
+  const mint = () => mintToken(server.origin, ns, 600);
 
   test("a revoked token's 401 → onTokenExpired once → retried → 200 (baseUrl, Node's fetch)", async () => {
     await init();
-    const onTokenExpired = vi.fn(issueToken);
+    const onTokenExpired = vi.fn(mint);
     const events = [];
     const client = new AuthClient({
       baseUrl: `${server.origin}/`, // Node has no location: relative paths resolve against this
-      token: await issueToken(),
+      token: await mint(),
       onTokenExpired,
       onEvent: (event) => events.push(event),
     });
     try {
-      const revoke = await fetch(`${server.origin}/control/revoke?ns=${ns}`, { method: "POST" });
-      expect(revoke.status).toBe(200);
+      await revoke(server.origin, ns);
 
       const response = await client.fetch("api/me");
       expect(response.status).toBe(200);
@@ -101,7 +97,7 @@ describe("against the devserver", () => {
       expect(of("retry")).toEqual([{ type: "retry", status: 401 }]);
 
       // What the server saw: the revoked token refused once, the retry accepted once.
-      const seen = await stats();
+      const seen = await stats(server.origin, ns);
       expect(seen.unauthorized).toBe(1);
       expect(seen.authorized).toBe(1);
       expect(seen.tokensIssued).toBe(2);
