@@ -224,7 +224,7 @@ function assembleSite() {
   const site = mkdtempSync(join(tmpdir(), "tokenfetch-bench-"));
   cpSync(join(benchDir, "page"), site, { recursive: true });
   cpSync(join(root, "www", "shared", "devserver.js"), join(site, "shared", "devserver.js"));
-  for (const base of ["", ...Array.from({ length: config.startup.loads + 1 }, (_, i) => `fresh/${i}/`)]) {
+  for (const base of ["", ...Array.from({ length: 2 * (config.startup.loads + 1) }, (_, i) => `fresh/${i}/`)]) {
     cpSync(pkgDir, join(site, base, "pkg"), { recursive: true });
     cpSync(join(distDir, "vendor"), join(site, base, "vendor"), { recursive: true });
   }
@@ -377,8 +377,8 @@ async function measureMemory(browser, runId) {
 // ---------------------------------------------------------------------------------------------
 // e. Start-up
 
-async function loadStartup(page, lib, token, base = "") {
-  const query = new URLSearchParams({ lib, token, base });
+async function loadStartup(page, lib, token, base = "", preload = false) {
+  const query = new URLSearchParams({ lib, token, base, preload: preload ? "1" : "0" });
   await page.goto(`${origin}/startup.html?${query}`);
   const handle = await page.waitForFunction(() => window.startup, null, { timeout: 30_000 });
   const r = await handle.jsonValue();
@@ -388,6 +388,7 @@ async function loadStartup(page, lib, token, base = "") {
 
 const startupModes = {
   "not cached": "one context, each load importing from URLs never fetched before (/fresh/N/): .js and .wasm downloaded, parsed and compiled; the browser process is warm",
+  "not cached, preloaded": "as not cached, with the <link> hints a page puts in its <head> for the library's files (modulepreload; for tokenfetch also preload of the .wasm, so index.js and the .wasm download side by side)",
   "HTTP cache": "one context, reloads after a first load: the files come from the HTTP cache",
   "new context": "a new browser context per load: empty HTTP cache, a fresh renderer process, new connections",
 };
@@ -405,6 +406,10 @@ async function measureStartup(browser, runId) {
       for (let i = 0; i <= loads; i++) {
         const load = await loadStartup(page, lib, token, `/fresh/${i}`);
         if (i > 0) results[lib]["not cached"].push(load);
+      }
+      for (let i = 0; i <= loads; i++) {
+        const load = await loadStartup(page, lib, token, `/fresh/${loads + 1 + i}`, true);
+        if (i > 0) results[lib]["not cached, preloaded"].push(load);
       }
       for (let i = 0; i <= loads; i++) {
         const load = await loadStartup(page, lib, token);
@@ -493,6 +498,11 @@ function evaluateTargets(r) {
       target: `memory growth < ${(targets.memoryGrowthBytes / MB).toFixed(0)} MB (${r.memory.points[0]} → ${r.memory.points.at(-1)} requests; wasm and JS heap each)`,
       measured: `wasm ${mbSigned(tfMem.wasmGrowthBytes)}, JS heap ${mbSigned(tfMem.jsHeapGrowthBytes)}`,
       pass: tfMem.wasmGrowthBytes < targets.memoryGrowthBytes && tfMem.jsHeapGrowthBytes < targets.memoryGrowthBytes && tfMem.failures === 0,
+    },
+    {
+      target: `start-up not cached, with each library's preload hints, ≤ ${targets.startupVsKy}× ky's`,
+      measured: `${ms(tfStart["not cached, preloaded"].medianTotalMs)} vs ky ${ms(kyStart["not cached, preloaded"].medianTotalMs)} (${(tfStart["not cached, preloaded"].medianTotalMs / kyStart["not cached, preloaded"].medianTotalMs).toFixed(2)}×)`,
+      pass: tfStart["not cached, preloaded"].medianTotalMs <= targets.startupVsKy * kyStart["not cached, preloaded"].medianTotalMs,
     },
     {
       target: `start-up not cached ≤ ${targets.startupVsKy}× ky's (same run)`,
