@@ -200,7 +200,7 @@ finish() {
     [[ "${results[$i]}" == ok || "${results[$i]}" == skipped ]] || step_failed=1
   done
   for ((i = ${#names[@]}; i < ${#steps[@]}; i++)); do
-    printf '  %-7s %s\n' "-" "${steps[$i]%%:*} (not run)"
+    printf '  %-7s %s\n' "-" "${steps[$i]%:*} (not run)"
   done
   if ((rc != 0 || step_failed)) && ((failed == 0)); then failed=1; fi
   printf 'tests: %d passed, %d failed\n' "$passed" "$failed"
@@ -222,8 +222,9 @@ trap 'exit 143' TERM
 run_started="$(now_ms)"
 skipped=()
 for entry in "${steps[@]}"; do
-  current="${entry%%:*}"
-  fn="${entry#*:}"
+  # "Title:function"; titles may contain colons, function names do not.
+  current="${entry%:*}"
+  fn="${entry##*:}"
   if [[ " ${TF_SKIP_STEPS:-} " == *" ${fn#step_} "* ]]; then
     printf '\n==> [%d/%d] %s: skipped (TF_SKIP_STEPS)\n' "$((${#names[@]} + 1))" "${#steps[@]}" "$current"
     : >"$out/step-$((${#names[@]} + 1)).log"
@@ -234,7 +235,7 @@ for entry in "${steps[@]}"; do
   printf '\n==> [%d/%d] %s\n' "$((${#names[@]} + 1))" "${#steps[@]}" "$current"
   started="$(now_ms)"
   # Process substitution, not a pipe: the step runs in this shell and keeps its variables.
-  "${entry#*:}" > >(tee "$out/step-$((${#names[@]} + 1)).log") 2>&1
+  "$fn" > >(tee "$out/step-$((${#names[@]} + 1)).log") 2>&1
   names+=("$current")
   results+=("ok")
   durations+=("$(($(now_ms) - started))")
