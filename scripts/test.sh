@@ -41,25 +41,9 @@ step_fmt() {
   cargo fmt --all --check -- --color never || die "the code above is not formatted: run cargo fmt --all"
 }
 
-# Every native test: libraries, binaries, examples, doc tests and the integration tests that are
-# not tests/browser_*.rs (those are wasm-only; natively they would print "running 0 tests").
-step_cargo_test() {
-  local args=(--workspace --lib --bins --examples) names name
-  names="$(native_integration_tests)"
-  for name in $names; do args+=(--test "$name"); done
-  cargo test "${args[@]}"
-  cargo test --workspace --doc
-}
-
-# Names of the workspace's integration test targets, browser_* excepted.
-native_integration_tests() {
-  cargo metadata --no-deps --format-version 1 --manifest-path "$ROOT/Cargo.toml" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
-      const names = JSON.parse(s).packages.flatMap((p) => p.targets)
-        .filter((t) => t.kind.includes("test") && !t.name.startsWith("browser_")).map((t) => t.name);
-      console.log([...new Set(names)].join("\n"));
-    })'
-}
+# Every native test: libraries, binaries, integration and doc tests. The browser tests and the
+# crates without native tests are `test = false` in their manifests (Cargo.toml says why).
+step_cargo_test() { cargo test --workspace; }
 
 step_clippy() {
   cargo clippy --workspace --all-targets -- -D warnings
@@ -162,7 +146,7 @@ steps=(
   "shareAcrossTabs in 4 Chromium tabs:step_tabs"
   "shareAcrossTabs in 4 WebKit windows:step_tabs_webkit"
   "TypeScript checks (examples/ts):step_typescript"
-  "Node: unit tests, SSR, React Testing Library (tests/node):step_node"
+  "Node, SSR and React (tests/node):step_node"
   "React demo (vite build):step_react"
   "demo pages end to end (Chromium):step_e2e"
   "demo pages end to end (WebKit):step_e2e_webkit"
