@@ -52,18 +52,18 @@ else
   cargo install --quiet wasm-bindgen-cli --version "=$wb_version"
 fi
 
-# --- wasm-pack --------------------------------------------------------------------------------
-# Not used by npm run build or npm test (they call cargo and wasm-bindgen directly), but it is
-# how wasm-bindgen crates are usually tested by hand: `wasm-pack test --headless --chrome`.
-if command -v wasm-pack >/dev/null; then
-  say "found $(wasm-pack --version)"
-else
-  say "installing wasm-pack (takes a few minutes)"
-  cargo install --quiet wasm-pack
-fi
-
 # --- browsers and their WebDriver clients -----------------------------------------------------
 if ((browsers)); then
+  # wasm-pack: not used by npm run build or npm test (they call cargo and wasm-bindgen directly),
+  # but it is how wasm-bindgen crates are usually tested by hand (`wasm-pack test --headless
+  # --chrome`, as examples/rust-app's README shows), so test machines get it; npm start does not.
+  if command -v wasm-pack >/dev/null; then
+    say "found $(wasm-pack --version)"
+  else
+    say "installing wasm-pack (takes a minute)"
+    cargo install --quiet wasm-pack
+  fi
+
   if command -v geckodriver >/dev/null; then
     say "found $(geckodriver --version 2>/dev/null | head -n 1)"
   else
