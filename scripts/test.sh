@@ -82,10 +82,7 @@ step_node() {
     if port_in_use "$p"; then die "something already listens on 127.0.0.1:$p; pick free ports with TF_NODE_PORT=N"; fi
   done
   npm_deps "$ROOT/tests/node"
-  # Vitest colours its output whenever CI is set; a log file gets plain text.
-  local plain=()
-  [[ "$stdout_is_tty" == 1 ]] || plain=(NO_COLOR=1)
-  (cd tests/node && env "${plain[@]}" TF_DEVSERVER="$server_bin" TF_NODE_PORT="$node_port" node_modules/.bin/vitest run </dev/null)
+  (cd tests/node && TF_DEVSERVER="$server_bin" TF_NODE_PORT="$node_port" node_modules/.bin/vitest run </dev/null)
 }
 
 step_build() { TF_SKIP_INSTALL=1 bash scripts/build.sh; }
@@ -207,9 +204,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 run_started="$(now_ms)"
-# Steps write through tee, so they never see a terminal; remember whether there was one.
-stdout_is_tty=0
-[[ -t 1 ]] && stdout_is_tty=1
+# Vitest and size-limit colour their output whenever CI is set; a log file gets plain text.
+[[ -t 1 ]] || export NO_COLOR=1
 skipped=()
 for entry in "${steps[@]}"; do
   # "Title:function"; titles may contain colons, function names do not.
