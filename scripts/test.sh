@@ -74,15 +74,20 @@ step_webkit() { bash scripts/browser-tests.sh . webkit --test '*'; }
 step_rust_app_chrome() { bash scripts/browser-tests.sh examples/rust-app chrome --test '*'; }
 step_rust_app_firefox() { bash scripts/browser-tests.sh examples/rust-app firefox --test '*'; }
 
-# tests/node: the built package in Node as an app's unit tests meet it (Vitest), server-side
-# rendering, and tokenfetch/react with React Testing Library.
+# tests/node (Vitest): the built package in Node as an app's unit tests meet it, server-side
+# rendering (projects node and ssr), and tokenfetch/react under React Testing Library (react).
+# Two steps, so that the summary shows the React tests on their own line.
 step_node() {
   local p node_port="${TF_NODE_PORT:-9200}"
   for p in "$node_port" "$((node_port + 1))"; do
     if port_in_use "$p"; then die "something already listens on 127.0.0.1:$p; pick free ports with TF_NODE_PORT=N"; fi
   done
   npm_deps "$ROOT/tests/node"
-  (cd tests/node && TF_DEVSERVER="$server_bin" TF_NODE_PORT="$node_port" node_modules/.bin/vitest run </dev/null)
+  (cd tests/node && TF_DEVSERVER="$server_bin" TF_NODE_PORT="$node_port" node_modules/.bin/vitest run --project node --project ssr </dev/null)
+}
+step_react_tests() {
+  npm_deps "$ROOT/tests/node"
+  (cd tests/node && node_modules/.bin/vitest run --project react </dev/null)
 }
 
 step_build() { TF_SKIP_INSTALL=1 bash scripts/build.sh; }
@@ -146,7 +151,8 @@ steps=(
   "shareAcrossTabs in 4 Chromium tabs:step_tabs"
   "shareAcrossTabs in 4 WebKit windows:step_tabs_webkit"
   "TypeScript checks (examples/ts):step_typescript"
-  "Node, SSR and React (tests/node):step_node"
+  "Node and SSR (tests/node):step_node"
+  "React Testing Library (tests/node):step_react_tests"
   "React demo (vite build):step_react"
   "demo pages end to end (Chromium):step_e2e"
   "demo pages end to end (WebKit):step_e2e_webkit"
