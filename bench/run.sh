@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run bench: installs what is missing, builds pkg/ (when it is missing or older than its
 # sources) and the release devserver, then runs bench/bench.mjs, which prints the table and
-# writes bench/results.json. Not part of npm test. See BENCHMARKS.md.
+# writes bench/results.json. Not part of npm test. See BENCHMARKS.md. Arguments go to bench.mjs
+# (`npm run bench -- --profile`: where the per-request time goes, instead of the benchmark).
 #
 # Env: BENCH_BUILD=auto (default) | always | never   when to run `npm run build` first
 #      BENCH_PORT (default 8910), CHROMIUM (default /usr/bin/chromium), BENCH_QUICK=1 (small
@@ -59,4 +60,4 @@ fi
 say "building the release devserver (cargo build --release -p tokenfetch-devserver)"
 cargo build --quiet --release -p tokenfetch-devserver
 
-exec node bench/bench.mjs --server "$(target_dir)/release/tokenfetch-devserver"
+exec node bench/bench.mjs --server "$(target_dir)/release/tokenfetch-devserver" "$@"
