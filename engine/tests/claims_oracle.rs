@@ -14,6 +14,9 @@ use proptest::strategy::ValueTree;
 use serde::de::IgnoredAny;
 use tokenfetch_engine::jwt::{read_times, JwtTimes, MAX_TIMESTAMP, MIN_TIMESTAMP};
 
+mod support;
+use support::b64;
+
 fn oracle(token: &str) -> JwtTimes {
     let Ok(untrusted) = jwt_compact::UntrustedToken::<IgnoredAny>::try_from(token) else {
         return JwtTimes::default();
@@ -29,18 +32,6 @@ fn oracle(token: &str) -> JwtTimes {
 
 fn ours(token: &str) -> JwtTimes {
     read_times(token, |text| text.parse().ok())
-}
-
-fn b64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
 }
 
 fn number() -> impl Strategy<Value = String> {

@@ -1,12 +1,12 @@
 // What the Node-driven browser tests share: one small page API over two engines (Chromium
 // through playwright-core, WebKit through WebDriver), a devserver serving a temporary site, and
 // the closing line the test summary counts.
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { runChecks } from "./checks.mjs";
+import { spawnDevserver } from "./devserver.mjs";
 import { miniBrowserCapabilities, startWebKitWebDriver, startXvfb, WebDriverSession } from "./webdriver.mjs";
 
 export { check, runChecks } from "./checks.mjs";
@@ -40,28 +40,8 @@ export function makeSite(entries) {
 }
 
 /** Starts tokenfetch-devserver on `port` (and `port + 1`) serving `site`; waits for /health. */
-export async function startDevserver(bin, port, site, extraArgs = []) {
-  const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ["--port", String(port), "--other-port", String(port + 1), "--static", site, ...extraArgs], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  let exited = null;
-  child.on("exit", (code, signal) => (exited = signal ?? code));
-  child.on("error", (err) => (exited = err.message));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== null) throw new Error(`devserver exited (${exited}) before answering:\n${log}`);
-    try {
-      if ((await fetch(`${origin}/health`)).ok) return { origin, child, log: () => log, stop: () => child.kill() };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`devserver did not answer ${origin}/health within 60 s:\n${log}`);
-    await sleep(250);
-  }
+export function startDevserver(bin, port, site, extraArgs = []) {
+  return spawnDevserver(bin, port, ["--static", site, ...extraArgs]);
 }
 
 /** The devserver binary named by `--server PATH` on the command line; exits with `usage` otherwise. */
