@@ -10,18 +10,44 @@
 //
 // Importing this file touches no browser global (window, document, location): it only defines
 // functions and classes.
-import wasmBindgenInit, { AuthClient as WasmAuthClient, initSync as wasmBindgenInitSync } from "./tokenfetch.js";
+import { AuthClient as WasmAuthClient, initSync as wasmBindgenInitSync } from "./tokenfetch.js";
 
 export * from "./tokenfetch.js";
 
 let ready;
 let loaded = false;
 
+/**
+ * Compiles the module from what init() was given: a path, URL or Request to fetch, a Response,
+ * its bytes, or a compiled module (any of them behind a promise). wasm-bindgen's own loader does
+ * the same, but ships its console warnings with it; this one compiles and leaves the instance
+ * to wasm-bindgen's initSync(), so the page downloads one loader (measured: 350 B gzip less).
+ */
+async function compile(source) {
+  source = await source;
+  if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+    source = await fetch(source);
+  }
+  if (typeof Response === "function" && source instanceof Response) {
+    if (!source.ok) throw new Error(`tokenfetch: fetching the WebAssembly module failed: ${source.status} ${source.url}`);
+    // Streaming compilation needs the application/wasm type; without it the bytes are compiled.
+    return WebAssembly.compileStreaming && /^application\/wasm\b/i.test(source.headers.get("Content-Type"))
+      ? WebAssembly.compileStreaming(source)
+      : WebAssembly.compile(await source.arrayBuffer());
+  }
+  return source instanceof WebAssembly.Module ? source : WebAssembly.compile(source);
+}
+
 /** Loads the WebAssembly module once; every call returns the same promise. */
 export default function init(moduleOrPath) {
   if (ready === undefined) {
-    ready = wasmBindgenInit(moduleOrPath).then(
-      (output) => {
+    const source =
+      moduleOrPath !== undefined && Object.getPrototypeOf(moduleOrPath) === Object.prototype
+        ? moduleOrPath.module_or_path
+        : moduleOrPath;
+    ready = compile(source ?? new URL("tokenfetch_bg.wasm", import.meta.url)).then(
+      (module) => {
+        const output = wasmBindgenInitSync({ module });
         loaded = true;
         return output;
       },
