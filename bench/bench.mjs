@@ -159,14 +159,16 @@ async function bundle(entry) {
 
 function snapshotPkg() {
   const source = join(root, "pkg");
-  if (!existsSync(join(source, "tokenfetch_bg.wasm"))) throw new Error("pkg/ is not built: run npm run build");
+  if (!existsSync(join(source, "index.js"))) throw new Error("pkg/ is not built: run npm run build");
   rmSync(pkgDir, { recursive: true, force: true });
   cpSync(source, pkgDir, { recursive: true });
   return JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;
 }
 
 async function measureSize() {
-  const files = ["tokenfetch_bg.wasm", "index.js"];
+  // index.js is all a page downloads: the .wasm is inside it (tokenfetch_bg.wasm beside it is only
+  // for apps that pass it to init() or initSync() themselves).
+  const files = ["index.js"];
   const tfFiles = files.map((f) => {
     const path = join(pkgDir, f);
     if (!existsSync(path)) throw new Error(`pkg/${f} is missing: run npm run build`);
@@ -183,16 +185,14 @@ async function measureSize() {
       how: "gzip -9 of each file a browser downloads, summed",
     },
   ];
-  // tokenfetch's JS through the same esbuild step as the others, beside its .wasm: what an app
-  // bundling it would ship. Reported, not the target's figure.
+  // tokenfetch through the same esbuild step as the others: what an app bundling it would ship.
+  // Reported, not the target's figure.
   const tfBundle = await bundle("tokenfetch.js");
-  const wasm = tfFiles[0];
   rows.push({
-    name: "tokenfetch (JS via esbuild --minify) + .wasm",
-    rawBytes: tfBundle.length + wasm.rawBytes,
-    gzBytes: gzipBytes(tfBundle) + wasm.gzBytes,
-    jsGzBytes: gzipBytes(tfBundle),
-    how: "esbuild --bundle --minify --format=esm of pkg/index.js, gzip -9, plus the .wasm gzip -9",
+    name: "tokenfetch (via esbuild --minify)",
+    rawBytes: tfBundle.length,
+    gzBytes: gzipBytes(tfBundle),
+    how: "esbuild --bundle --minify --format=esm of pkg/index.js, gzip -9",
   });
   mkdirSync(join(distDir, "vendor"), { recursive: true });
   for (const c of competitors) {
@@ -427,8 +427,8 @@ async function loadStartup(page, lib, token, base = "", preload = false) {
 }
 
 const startupModes = {
-  "not cached": "one context, each load importing from URLs never fetched before (/fresh/N/): .js and .wasm downloaded, parsed and compiled; the browser process is warm",
-  "not cached, preloaded": "as not cached, with the <link> hints a page puts in its <head> for the library's files (modulepreload; for tokenfetch also preload of the .wasm, so index.js and the .wasm download side by side)",
+  "not cached": "one context, each load importing from URLs never fetched before (/fresh/N/): the library downloaded, parsed and compiled (tokenfetch: index.js with the .wasm inside); the browser process is warm",
+  "not cached, preloaded": "as not cached, with the <link> hints a page puts in its <head> for the library's files (modulepreload of the one module each library is)",
   "HTTP cache": "one context, reloads after a first load: the files come from the HTTP cache",
   "new context": "a new browser context per load: empty HTTP cache, a fresh renderer process, new connections",
 };

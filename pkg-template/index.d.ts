@@ -2,9 +2,10 @@ export * from "./tokenfetch.js";
 import type { InitInput, InitOutput } from "./tokenfetch.js";
 
 /**
- * Loads the WebAssembly module (next to this file by default: fetched in browsers, read from disk
- * in Node). Idempotent: every call returns the same promise, so calling it from several
- * components is harmless. `new AuthClient()` throws until it has settled.
+ * Compiles and instantiates the WebAssembly module: by default the copy inside this package's JS
+ * (no request, no file access), or the one given as a URL, `Request`, `Response`, bytes or
+ * `WebAssembly.Module`. Idempotent: every call returns the same promise, so calling it from
+ * several components is harmless. `new AuthClient()` throws until it has settled.
  */
 export default function init(
   moduleOrPath?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,

@@ -1,5 +1,6 @@
 // Smoke test of the built npm package in a real browser: serves www/ with pkg/ at /pkg/ from
-// the devserver and checks that each demo page reports success.
+// the devserver and checks that each demo page reports success, having loaded index.js alone
+// from pkg/.
 //
 //   node scripts/smoke-pkg.mjs --server target/debug/tokenfetch-devserver [--engine chromium|webkit]
 //
@@ -28,6 +29,14 @@ async function checkPage(browser, origin, path) {
       .waitFor(() => document.body?.dataset.status, null, { timeout: 30_000, what: "the page's status" })
       .catch(() => "no status after 30 s");
     if (status !== "ok") problems.push(`status: ${status}`);
+    // The package is one request: the .wasm comes inside index.js.
+    const fromPkg = await page.evaluate(() =>
+      performance
+        .getEntriesByType("resource")
+        .map((entry) => new URL(entry.name).pathname)
+        .filter((path) => path.startsWith("/pkg/")),
+    );
+    if (fromPkg.join() !== "/pkg/index.js") problems.push(`requests to pkg/: ${fromPkg.join(", ")} (expected index.js alone)`);
     for (const p of await page.takeProblems()) {
       if (p.kind === "pageerror") problems.push(`page error: ${p.text}`);
       else console.log(`  ${p.kind} on ${path}: ${p.text}`);

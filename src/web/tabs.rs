@@ -76,8 +76,9 @@ impl Channel {
         let (on_grant, keep) = (Rc::clone(&granted), Rc::clone(&release));
         // The lock is held until the promise this callback returns settles: on `LockGuard::drop`.
         let callback = Closure::once_into_js(move |_lock: JsValue| {
-            Promise::new(&mut |resolve, _reject| {
-                keep.replace(Some(resolve));
+            // `new_typed`: the constructor binding wasm-bindgen-futures already imports.
+            Promise::new_typed(&mut |resolve: Function<fn(JsValue) -> js_sys::Undefined>, _reject| {
+                keep.replace(Some(resolve.unchecked_into()));
                 on_grant.fire(Ok(()));
             })
         });

@@ -2,8 +2,7 @@ import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
 // Production build only (`npm run build` → dist/), served by the demo server at /react/.
-// The tokenfetch package needs no plugin: its `new URL("tokenfetch_bg.wasm", import.meta.url)`
-// makes Vite emit the .wasm as an asset.
+// The tokenfetch package needs no plugin: its WebAssembly module is inside its JS.
 export default defineConfig({
   base: "/react/",
   plugins: [react()],
