@@ -70,7 +70,7 @@ for js in pkg/index.js pkg/node.js pkg/react.js; do
 done
 "$esbuild" pkg/index.js --bundle --format=esm --log-level=warning --minify-whitespace \
   --allow-overwrite --outfile=pkg/index.js
-rm pkg/tokenfetch.js pkg/tokenfetch_wasm.js
+rm -r pkg/tokenfetch.js pkg/tokenfetch_wasm.js pkg/snippets
 
 # Everything a browser downloads from pkg/, gzip -9: a page importing tokenfetch loads index.js,
 # the .wasm included; a React app also loads react.js. node.js is only ever loaded by Node, and

@@ -66,7 +66,7 @@ for (const name of required) {
   if (!existsSync(join(pkg, name))) fail(`pkg/${name} is missing`);
 }
 const files = [...required];
-if (existsSync(join(pkg, "snippets"))) files.push("snippets/");
+// wasm-bindgen's snippets/ (the crate's JS modules) are bundled into index.js by build.sh.
 
 // The template's own version and files, if any, are ignored: both are derived here.
 const { name, version: _version, files: _files, ...rest } = JSON.parse(

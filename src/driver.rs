@@ -13,12 +13,12 @@ use tokenfetch_engine::call::{Call, Head, Input, Step};
 use tokenfetch_engine::event::{Event, Reason, Trigger};
 use tokenfetch_engine::{Begin, Engine, Output, RefreshId};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
+use zeroize::Zeroizing;
 
 use crate::options::{Checked, Sink};
-use crate::web::host::{get, invoke, now, parse_number, random_seed};
-use crate::web::http::{discard, head, new_request, send};
+use crate::web::host::{get, now, parse_number, random_seed};
+use crate::web::http::{discard, head, new_request, send, send_copy, target, Target};
 use crate::web::signal::{first_of, promise, rejected, sleep, unless_aborted, Signal};
 use crate::web::source::Source;
 use crate::web::tabs::Channel;
@@ -35,14 +35,13 @@ struct Authorized {
     /// The caller's request, never sent itself: each send is a copy, so every kind of body
     /// replays.
     pristine: JsValue,
-    signal: JsValue,
 }
 
 /// What a call waits for.
 #[derive(Debug)]
 enum Pending {
-    /// The response to a copy just sent.
-    Response(Promise),
+    /// A copy to send, with this `Authorization` value (none while no token is held).
+    Send(Option<Zeroizing<String>>),
     /// A refresh (the call's own or one it joined).
     Refresh(Rc<Signal>),
 }
@@ -255,18 +254,15 @@ impl Shared {
     /// own `fetch`, promise and all.
     pub(crate) fn fetch(self: &Rc<Self>, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Promise, JsValue> {
         let request = new_request(input, init, self.base_url.as_deref())?;
-        let signal = get(&request, "signal");
-        if get(&signal, "aborted").as_bool() == Some(true) {
-            return Err(get(&signal, "reason"));
-        }
-        let authorization = JsValue::from_str("Authorization");
-        let own_authorization =
-            invoke(&get(&request, "headers"), "has", &authorization, &JsValue::UNDEFINED)?.as_bool() == Some(true);
-        let url = get(&request, "url").as_string().unwrap_or_default();
+        let (url, own_authorization) = match target(&request) {
+            Target::Aborted => return Err(get(&get(&request, "signal"), "reason")),
+            Target::OwnAuthorization => (String::new(), true),
+            Target::Url(url) => (url, false),
+        };
         if !self.read(|engine| engine.authorizes(&url, opted_out, own_authorization)) {
             return send(&request);
         }
-        let mut call = Authorized { call: Call::default(), pristine: request, signal };
+        let mut call = Authorized { call: Call::default(), pristine: request };
         let mut last = None;
         Ok(match self.advance(&mut call, Input::Start, &mut last)? {
             Some(pending) => Rc::clone(self).respond(call, pending, last),
@@ -290,13 +286,7 @@ impl Shared {
                 if let Some(previous) = last.take() {
                     discard(&previous);
                 }
-                let none = JsValue::UNDEFINED;
-                let request = invoke(&call.pristine, "clone", &none, &none)?;
-                if let Some(value) = self.read(Engine::authorization) {
-                    let value = JsValue::from_str(&value);
-                    invoke(&get(&request, "headers"), "set", &JsValue::from_str("Authorization"), &value)?;
-                }
-                Pending::Response(send(&request)?)
+                Pending::Send(self.read(Engine::authorization))
             }
             Step::Wait { refresh, run } => {
                 let done = self.settlement(refresh);
@@ -315,19 +305,19 @@ impl Shared {
     /// refresh may still replace.
     fn respond(self: Rc<Self>, mut call: Authorized, pending: Pending, mut last: Option<JsValue>) -> Promise {
         match pending {
-            Pending::Response(sent) => {
+            Pending::Send(authorization) => {
+                let pristine = call.pristine.clone();
                 let on_response = Closure::once_into_js(move |response: JsValue| -> JsValue {
                     let next = self.on_response(&mut call, response, &mut last);
                     self.then(call, next, last)
                 });
-                match invoke(&sent, "then", &on_response, &JsValue::UNDEFINED) {
-                    Ok(then) => then.unchecked_into(),
-                    Err(error) => rejected(&error),
-                }
+                send_copy(&pristine, authorization.as_deref().map(String::as_str), &on_response)
+                    .unwrap_or_else(|error| rejected(&error))
             }
             Pending::Refresh(done) => promise(async move {
                 // How it ended does not matter here: the call asks the engine.
-                let _outcome = unless_aborted(done.wait(), &call.signal).await?;
+                let signal = get(&call.pristine, "signal");
+                let _outcome = unless_aborted(done.wait(), &signal).await?;
                 let next = self.advance(&mut call, Input::Settled, &mut last);
                 Ok(self.then(call, next, last))
             }),

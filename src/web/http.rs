@@ -8,9 +8,52 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::web::host::{construct, get, global, global_call, invoke, static_call};
+use crate::web::host::{construct, get, global, global_call, invoke};
 
 const NONE: JsValue = JsValue::UNDEFINED;
+
+// The per-request host work, one call each (see the module for why it is JS).
+#[wasm_bindgen(module = "/src/web/requests.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = target)]
+    fn js_target(request: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = send, catch)]
+    fn js_send(pristine: &JsValue, authorization: Option<&str>, on_response: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = head)]
+    fn js_head(response: &JsValue) -> f64;
+}
+
+/// What a new request tells the engine before it decides whether the request gets the token.
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// Its signal is already aborted: nothing is sent.
+    Aborted,
+    /// It carries an `Authorization` of its own, sent as given.
+    OwnAuthorization,
+    /// Its URL, resolved.
+    Url(String),
+}
+
+/// Reads [`Target`] of a `Request`.
+pub(crate) fn target(request: &JsValue) -> Target {
+    let target = js_target(request);
+    match target.as_string() {
+        Some(url) => Target::Url(url),
+        None if target.is_null() => Target::OwnAuthorization,
+        None => Target::Aborted,
+    }
+}
+
+/// Sends a copy of `pristine` through the global `fetch` as it is now, with `authorization` as
+/// its `Authorization` when given, and hands the response to `on_response`; the promise is the
+/// one `then` returns. What building the copy throws is the `Err`.
+pub(crate) fn send_copy(
+    pristine: &JsValue,
+    authorization: Option<&str>,
+    on_response: &JsValue,
+) -> Result<Promise, JsValue> {
+    js_send(pristine, authorization, on_response)
+}
 
 /// Sends `request` through the global `fetch`; what the promise rejects with (the network's
 /// `TypeError`, an `AbortError`) reaches the caller unchanged.
@@ -64,16 +107,15 @@ pub(crate) struct ResponseHead {
 /// Reads a response's status and the headers that matter: `WWW-Authenticate` only for a status
 /// that `challenged` says may ask for a new token, `Age` only beside a `Date`.
 pub(crate) fn head(response: &JsValue, challenged: impl FnOnce(u16) -> bool) -> ResponseHead {
-    let headers = get(response, "headers");
-    let status = get(response, "status").as_f64().unwrap_or(0.0) as u16;
-    let date = invoke(&headers, "get", &JsValue::from_str("Date"), &NONE).unwrap_or(JsValue::NULL);
-    let date_ms =
-        if date.is_null() { None } else { static_call("Date", "parse", &date).ok().and_then(|ms| ms.as_f64()) };
+    // `date * 2048 + status * 2 + age`, an integer below 2^53 (requests.js).
+    let packed = js_head(response) as u64;
+    let status = ((packed >> 1) & 0x3ff) as u16;
+    let date = packed >> 11;
     ResponseHead {
         status,
-        www_authenticate: if challenged(status) { header(&headers, "WWW-Authenticate") } else { None },
-        date_ms: date_ms.filter(|ms| ms.is_finite()),
-        age: date_ms.is_some() && header(&headers, "Age").is_some(),
+        www_authenticate: if challenged(status) { header(&get(response, "headers"), "WWW-Authenticate") } else { None },
+        date_ms: (date > 0).then_some(date as f64),
+        age: packed & 1 == 1,
     }
 }
 
