@@ -15,6 +15,8 @@ const NONE: JsValue = JsValue::UNDEFINED;
 // The per-request host work, one call each (see the module for why it is JS).
 #[wasm_bindgen(module = "/src/web/requests.js")]
 extern "C" {
+    #[wasm_bindgen(js_name = request, catch)]
+    fn js_request(input: &JsValue, init: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = target)]
     fn js_target(request: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = send, catch)]
@@ -66,16 +68,16 @@ pub(crate) fn send(request: &JsValue) -> Result<Promise, JsValue> {
 /// document's base URL); with it, a string or `URL` input resolves against `base`.
 pub(crate) fn new_request(input: &JsValue, init: &JsValue, base: Option<&str>) -> Result<JsValue, JsValue> {
     let Some(base) = base else {
-        return construct("Request", input, init);
+        return js_request(input, init);
     };
     // `input instanceof Request`, through the operations every other call uses.
     let prototype = get(&get(&global(), "Request"), "prototype");
     if invoke(&prototype, "isPrototypeOf", input, &NONE)?.as_bool() == Some(true) {
-        return construct("Request", input, init);
+        return js_request(input, init);
     }
     // `fetch` applies `String()` to anything that is not a Request.
     let text = if input.is_string() { input.clone() } else { global_call("String", input, &NONE)? };
-    construct("Request", &get(&construct("URL", &text, &JsValue::from_str(base))?, "href"), init)
+    js_request(&get(&construct("URL", &text, &JsValue::from_str(base))?, "href"), init)
 }
 
 /// The serialized origin of an absolute URL (`"null"` for opaque ones), or `None`.

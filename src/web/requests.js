@@ -3,6 +3,11 @@
 // strings per request, measured as most of the client's overhead over raw fetch); here the names
 // are JS literals. What to do stays in Rust: these only read and send.
 
+/** `new Request(input, init)`, as `fetch` builds it: what the arguments hold is read now. */
+export function request(input, init) {
+  return new Request(input, init);
+}
+
 /**
  * What a new request tells the engine: its URL; `null` when it carries an `Authorization` of its
  * own; `false` when its signal is already aborted.
