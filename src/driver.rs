@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::options::{Checked, Sink};
 use crate::web::host::{get, now, parse_number, random_seed};
-use crate::web::http::{discard, head, new_request, send, send_copy, target, Target};
+use crate::web::http::{discard, head, new_request, send, send_pristine, target, Target};
 use crate::web::signal::{first_of, promise, rejected, sleep, unless_aborted, Signal};
 use crate::web::source::Source;
 use crate::web::tabs::Channel;
@@ -32,8 +32,8 @@ const ACK_TIMEOUT_MS: u32 = 300;
 #[derive(Debug)]
 struct Authorized {
     call: Call,
-    /// The caller's request, never sent itself: each send is a copy, so every kind of body
-    /// replays.
+    /// The request as the caller described it, built by the client (never the caller's own
+    /// object). One with a body is only ever sent as a copy, so every kind of body replays.
     pristine: JsValue,
 }
 
@@ -311,7 +311,7 @@ impl Shared {
                     let next = self.on_response(&mut call, response, &mut last);
                     self.then(call, next, last)
                 });
-                send_copy(&pristine, authorization.as_deref().map(String::as_str), &on_response)
+                send_pristine(&pristine, authorization.as_deref().map(String::as_str), &on_response)
                     .unwrap_or_else(|error| rejected(&error))
             }
             Pending::Refresh(done) => promise(async move {

@@ -46,10 +46,11 @@ pub(crate) fn target(request: &JsValue) -> Target {
     }
 }
 
-/// Sends a copy of `pristine` through the global `fetch` as it is now, with `authorization` as
-/// its `Authorization` when given, and hands the response to `on_response`; the promise is the
-/// one `then` returns. What building the copy throws is the `Err`.
-pub(crate) fn send_copy(
+/// Sends `pristine` (a copy of it when it has a body, so that the body replays) through the
+/// global `fetch` as it is now, with `authorization` as its `Authorization` (none without one),
+/// and hands the response to `on_response`; the promise is the one `then` returns. What
+/// building the request throws is the `Err`.
+pub(crate) fn send_pristine(
     pristine: &JsValue,
     authorization: Option<&str>,
     on_response: &JsValue,

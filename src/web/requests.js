@@ -18,13 +18,16 @@ export function target(request) {
 }
 
 /**
- * Sends a copy of `pristine` (kept unsent for a retry) through the global `fetch` as it is at
- * this moment, with `Authorization: authorization` unless that is `undefined`, and hands the
- * response to `onResponse`.
+ * Sends `pristine` (the client's own `Request`, never the caller's) through the global `fetch` as
+ * it is at this moment, with `Authorization: authorization` (none when that is `undefined`), and
+ * hands the response to `onResponse`. A request with a body is sent as a copy, so that a retry
+ * still has the body; one without (most requests) is sent itself, since `fetch` takes a copy of
+ * it anyway and a retry only sets the header again.
  */
 export function send(pristine, authorization, onResponse) {
-  const request = pristine.clone();
-  if (authorization !== undefined) request.headers.set("Authorization", authorization);
+  const request = pristine.body === null ? pristine : pristine.clone();
+  if (authorization === undefined) request.headers.delete("Authorization");
+  else request.headers.set("Authorization", authorization);
   return fetch(request).then(onResponse);
 }
 

@@ -44,3 +44,22 @@ test("a failed download rejects with its status, and a later init() can still lo
   await init({ module_or_path: bytes });
   new AuthClient().free();
 });
+
+test("where a synchronous compile is refused, the built-in module compiles asynchronously", async () => {
+  const { default: init, AuthClient } = await freshEntry();
+  const SyncModule = WebAssembly.Module;
+  let refused = 0;
+  // What Chromium once threw for modules over 4 KB on the main thread.
+  WebAssembly.Module = function Module() {
+    refused++;
+    throw new RangeError("WebAssembly.Module is disallowed on the main thread");
+  };
+  WebAssembly.Module.prototype = SyncModule.prototype;
+  try {
+    await init();
+  } finally {
+    WebAssembly.Module = SyncModule;
+  }
+  expect(refused).toBe(1);
+  new AuthClient({ token: "abc" }).free();
+});
