@@ -44,7 +44,7 @@ const config = {
   overhead: { rounds: quick ? 20 : 200, perRound: 10, warmup: quick ? 2 : 10 },
   storm: { requests: 1000, refreshDelayMs: 50 },
   memory: { points: quick ? [1000, 2000, 5000] : [1000, 10000, 50000], concurrency: 50 },
-  startup: { loads: quick ? 3 : 9 },
+  startup: { loads: quick ? 3 : 15 },
 };
 const KB = 1000;
 const MB = 1000 * 1000;
@@ -438,26 +438,32 @@ async function measureStartup(browser, runId) {
   const { loads } = config.startup;
   const token = await mintToken(origin, `bench-startup-${runId}`, 3600);
   const results = Object.fromEntries(libs.map((l) => [l, Object.fromEntries(Object.keys(startupModes).map((m) => [m, []]))]));
-  for (const lib of libs) {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      // The first load of each mode is not counted: it warms the renderer (and fills the cache).
-      for (let i = 0; i <= loads; i++) {
-        const load = await loadStartup(page, lib, token, `/fresh/${i}`);
-        if (i > 0) results[lib]["not cached"].push(load);
-      }
-      for (let i = 0; i <= loads; i++) {
-        const load = await loadStartup(page, lib, token, `/fresh/${loads + 1 + i}`, true);
-        if (i > 0) results[lib]["not cached, preloaded"].push(load);
-      }
-      for (let i = 0; i <= loads; i++) {
-        const load = await loadStartup(page, lib, token);
-        if (i > 0) results[lib]["HTTP cache"].push(load);
-      }
-    } finally {
-      await context.close();
+  // One context (and page) per library, and the loads interleaved: each round loads every library
+  // once, in an order that rotates, so that the machine's background load (which changes over
+  // seconds on a shared machine) falls on all of them alike, as in b.
+  const pages = {};
+  const contexts = [];
+  try {
+    for (const lib of libs) {
+      const context = await browser.newContext();
+      contexts.push(context);
+      pages[lib] = await context.newPage();
     }
+    const rounds = async (mode, load) => {
+      // The first round of each mode is not counted: it warms the renderers (and fills the cache).
+      for (let i = 0; i <= loads; i++) {
+        for (let k = 0; k < libs.length; k++) {
+          const lib = libs[(i + k) % libs.length];
+          const result = await load(lib, i);
+          if (i > 0) results[lib][mode].push(result);
+        }
+      }
+    };
+    await rounds("not cached", (lib, i) => loadStartup(pages[lib], lib, token, `/fresh/${i}`));
+    await rounds("not cached, preloaded", (lib, i) => loadStartup(pages[lib], lib, token, `/fresh/${loads + 1 + i}`, true));
+    await rounds("HTTP cache", (lib) => loadStartup(pages[lib], lib, token));
+  } finally {
+    for (const context of contexts) await context.close();
   }
   for (let i = 0; i < loads; i++) {
     for (const lib of libs) {
