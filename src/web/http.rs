@@ -1,6 +1,7 @@
 //! Requests and responses: building a `Request` the way `fetch` does (synchronously, resolving
 //! against a base URL), sending it through the global `fetch`, and reading what the engine needs
-//! of a response. Everything goes through [`host`](crate::web::host)'s four operations.
+//! of a response. The per-request work is one call each into `requests.js`; the rest goes through
+//! [`host`](crate::web::host)'s four operations.
 
 use alloc::string::String;
 
@@ -12,7 +13,7 @@ use crate::web::host::{construct, get, global, global_call, invoke};
 
 const NONE: JsValue = JsValue::UNDEFINED;
 
-// The per-request host work, one call each (see the module for why it is JS).
+// The per-request host work, one call each (requests.js says why it is JS).
 #[wasm_bindgen(module = "/src/web/requests.js")]
 extern "C" {
     #[wasm_bindgen(js_name = request, catch)]
