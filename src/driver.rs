@@ -1,32 +1,30 @@
 //! Drives the engine: the one place that holds it, feeds it what happened, and does what it says.
-//! Each concern has one owner here: the timer and wake-ups ([`Timer`], [`WakeUps`]), the refreshes
-//! in flight and who waits for them (`settlements`), the tabs' channel ([`Channel`]). Engine
-//! borrows never cross an `.await` or a call into application code (`onEvent`, the callback), so
-//! re-entering the client from them is safe.
+//! Each concern has one owner here: the timer and wake-ups ([`Timer`], [`WakeUps`]), who waits
+//! for which refresh (`settlement`), the source's answers (`ask`), the tabs' channel and lock
+//! ([`Channel`]). Every decision, deadlines included, is the engine's. Engine borrows never cross
+//! an `.await` or a call into application code (`onEvent`, the callback), so re-entering the
+//! client from them is safe.
 
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
-use core::cell::{Cell, RefCell};
+use core::cell::RefCell;
 
 use js_sys::Promise;
 use tokenfetch_engine::call::{Call, Head, Input, Step};
 use tokenfetch_engine::event::{Event, Reason, Trigger};
-use tokenfetch_engine::{Begin, Engine, Output, RefreshId};
+use tokenfetch_engine::{Engine, Output, RefreshId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use zeroize::Zeroizing;
 
 use crate::options::{Checked, Sink};
-use crate::web::host::{get, now, parse_number, random_seed};
+use crate::web::claims::read_claims;
+use crate::web::host::{construct, get, invoke, now, random_seed};
 use crate::web::http::{discard, head, new_request, send, send_pristine, target, Target};
-use crate::web::signal::{first_of, promise, rejected, sleep, unless_aborted, Signal};
+use crate::web::signal::{first_of, promise, rejected, unless_aborted, Signal};
 use crate::web::source::Source;
-use crate::web::tabs::Channel;
+use crate::web::tabs::{Channel, LockGuard};
 use crate::web::timer::{Timer, WakeUps};
-
-/// Longest wait for the other tabs to acknowledge a new token before the lock is released; a tab
-/// that does not answer in time (closed, frozen) is forgotten until it speaks again.
-const ACK_TIMEOUT_MS: u32 = 300;
 
 /// A call that gets the token.
 #[derive(Debug)]
@@ -50,19 +48,15 @@ enum Pending {
 pub(crate) struct Shared {
     engine: RefCell<Engine>,
     source: Source,
-    timeout_ms: u32,
     base_url: Option<String>,
     on_event: Option<Sink>,
-    /// What the callback of the refresh being finished threw, for its `refresh-failed` event.
-    thrown: RefCell<Option<JsValue>>,
-    /// Who waits for the running refresh (one at a time: refreshes are single-flight).
+    /// Who waits for the latest refresh (one at a time: refreshes are single-flight).
     settlement: RefCell<Option<(RefreshId, Rc<Signal>)>>,
     timer: Timer,
     wake_ups: WakeUps,
     channel: Option<Channel>,
-    /// Fired when every tab acknowledged the token shared after a refresh.
-    acked: RefCell<Rc<Signal>>,
-    closed: Cell<bool>,
+    /// The tabs' Web Lock while a refresh holds it.
+    lock: RefCell<Option<LockGuard>>,
 }
 
 impl core::fmt::Debug for Shared {
@@ -74,9 +68,9 @@ impl core::fmt::Debug for Shared {
 impl Shared {
     /// A client from checked options: timer armed, wake-ups and the tabs' channel listening.
     pub(crate) fn start(checked: Checked) -> Rc<Shared> {
-        let Checked { mut config, initial, source, base_url, share_across_tabs, on_event } = checked;
+        let Checked { mut config, initial, source, base_url, channel, on_event } = checked;
         let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {
-            let channel = share_across_tabs.as_deref().and_then(|name| {
+            let channel = channel.as_deref().and_then(|name| {
                 let weak = weak.clone();
                 Channel::open(name, move |message| {
                     if let Some(shared) = weak.upgrade() {
@@ -85,38 +79,38 @@ impl Shared {
                 })
             });
             config.share_across_tabs = channel.is_some();
-            let timeout_ms = config.settings.refresh_timeout_ms;
-            let wakes = config.settings.auto_refresh && config.has_source;
-            let engine = Engine::new(config, initial, random_seed(), parse_number, now());
+            config.read_claims = read_claims;
+            let engine = Engine::new(config, initial, random_seed(), now());
             let weak = weak.clone();
-            let on_wake = move || {
-                if let Some(shared) = weak.upgrade() {
-                    shared.on_timer();
-                }
+            let wake_ups = if engine.wants_wake_ups() {
+                WakeUps::listen(move |visible| {
+                    if let Some(shared) = weak.upgrade() {
+                        shared.update(|engine, now| engine.handle_wake_up(now, visible));
+                    }
+                })
+            } else {
+                WakeUps::default()
             };
             Shared {
                 engine: RefCell::new(engine),
                 source,
-                timeout_ms,
                 base_url,
                 on_event,
-                thrown: RefCell::new(None),
                 settlement: RefCell::new(None),
                 timer: Timer::default(),
-                wake_ups: if wakes { WakeUps::listen(on_wake) } else { WakeUps::default() },
+                wake_ups,
                 channel,
-                acked: RefCell::new(Rc::default()),
-                closed: Cell::new(false),
+                lock: RefCell::new(None),
             }
         });
-        shared.drain();
+        shared.drain(None);
         shared
     }
 
     /// Runs `change` on the engine, then does what it produced.
     pub(crate) fn update<R>(self: &Rc<Self>, change: impl FnOnce(&mut Engine, f64) -> R) -> R {
         let result = change(&mut self.engine.borrow_mut(), now());
-        self.drain();
+        self.drain(None);
         result
     }
 
@@ -125,75 +119,48 @@ impl Shared {
         read(&self.engine.borrow())
     }
 
-    /// Emits events, wakes who waits for settled refreshes, posts to the other tabs, and re-arms
-    /// the timer when anything changed. One output at a time, with no borrow held while
-    /// application code runs.
-    fn drain(self: &Rc<Self>) {
-        let mut changed = false;
+    /// Does what the engine produced, one output at a time with no borrow held while application
+    /// code runs, then arms the timer for the engine's next deadline. `thrown` is what the
+    /// callback threw, for the `refresh-failed` event of the answer being handed over.
+    fn drain(self: &Rc<Self>, thrown: Option<&JsValue>) {
         loop {
             let output = self.engine.borrow_mut().poll();
             let Some(output) = output else { break };
             match output {
-                Output::Event(event) => {
-                    changed |= !matches!(event, Event::Retry { .. });
-                    self.emit(&event);
-                }
-                Output::Settled { refresh, outcome } => {
-                    changed = true;
-                    let waiting = self.settlement.take();
-                    match waiting {
-                        Some((id, signal)) if id == refresh => signal.fire(outcome),
-                        other => drop(self.settlement.replace(other)),
-                    }
-                }
+                Output::Event(event) => self.emit(&event, thrown),
+                Output::Settled { refresh, outcome } => self.settlement(refresh).fire(outcome),
+                Output::Lock(refresh) => self.lock(refresh),
+                Output::Ask(refresh) => self.ask(refresh),
+                Output::Unlock => drop(self.lock.take()),
                 Output::Post(message) => {
                     if let Some(channel) = &self.channel {
                         channel.post(&message);
                     }
                 }
-                Output::AllAcked => self.acked.borrow().fire(Ok(())),
             }
         }
-        if changed {
-            self.arm_timer();
-        }
-    }
-
-    fn emit(&self, event: &Event) {
-        let Some(sink) = &self.on_event else { return };
-        let thrown = match event {
-            Event::RefreshFailed { reason: Reason::CallbackError, .. } => self.thrown.borrow().clone(),
-            _ => None,
-        };
-        sink(event, thrown.as_ref());
-    }
-
-    // --- the timer and wake-ups ----------------------------------------------------------------
-
-    fn arm_timer(self: &Rc<Self>) {
-        if self.closed.get() {
-            return;
-        }
-        let delay = self.read(|engine| engine.timeout(now()));
+        let (at, closed) = self.read(|engine| (engine.poll_timeout(), engine.is_closed()));
         let weak = Rc::downgrade(self);
-        self.timer.arm(delay, move || {
+        self.timer.arm(at.filter(|_| !closed), now(), move || {
             if let Some(shared) = weak.upgrade() {
-                shared.on_timer();
+                shared.timer.fired();
+                shared.update(|engine, now| engine.handle_timeout(now));
             }
         });
     }
 
-    /// The timer fired or the page came back: refresh when due, and plan the next wake-up.
-    fn on_timer(self: &Rc<Self>) {
-        if let Some(refresh) = self.update(|engine, now| engine.handle_timeout(now)) {
-            self.run_refresh(refresh);
-        }
-        self.arm_timer();
+    fn emit(&self, event: &Event, thrown: Option<&JsValue>) {
+        let Some(sink) = &self.on_event else { return };
+        let thrown = match event {
+            Event::RefreshFailed { reason: Reason::CallbackError, .. } => thrown,
+            _ => None,
+        };
+        sink(event, thrown);
     }
 
     // --- refreshes -----------------------------------------------------------------------------
 
-    /// Resolves when refresh `id` settles. Registered before any `.await`, so it cannot miss it.
+    /// Resolves when refresh `id` settles, also when it has settled already.
     fn settlement(&self, id: RefreshId) -> Rc<Signal> {
         let mut settlement = self.settlement.borrow_mut();
         match &*settlement {
@@ -208,39 +175,46 @@ impl Shared {
 
     /// `refresh()`: starts or joins the single-flight refresh.
     pub(crate) fn refresh(self: &Rc<Self>) -> Rc<Signal> {
-        let begin = self.update(|engine, now| engine.refresh(Trigger::Manual, now));
-        let (Begin::Start(id) | Begin::Join(id)) = begin;
-        let settled = self.settlement(id);
-        if let Begin::Start(id) = begin {
-            self.run_refresh(id);
-        }
-        settled
+        let id = self.update(|engine, now| engine.refresh(Trigger::Manual, now)).id();
+        self.settlement(id)
     }
 
-    /// Runs refresh `id` on its own task, so it goes on when the caller that started it stops
-    /// waiting: under the tabs' Web Lock, ask the source (unless another tab's token arrived while
-    /// waiting for the lock), hand the answer to the engine, and keep the lock until every tab has
-    /// the new token.
-    fn run_refresh(self: &Rc<Self>, id: RefreshId) {
+    /// Takes the tabs' Web Lock for refresh `id` (the refresh runs without it if the request
+    /// fails), and tells the engine when it is held.
+    fn lock(self: &Rc<Self>, id: RefreshId) {
         let shared = Rc::clone(self);
         spawn_local(async move {
-            let _lock = match &shared.channel {
+            let guard = match &shared.channel {
                 Some(channel) => channel.lock().await,
                 None => None,
             };
-            if !shared.read(|engine| engine.is_running(id)) {
-                return;
-            }
-            let answer = shared.source.obtain(shared.timeout_ms).await.map_err(|error| {
-                shared.thrown.replace(error.thrown);
-                error.failure
-            });
-            let acked = Rc::new(Signal::default());
-            shared.acked.replace(Rc::clone(&acked));
-            shared.update(|engine, now| engine.finish_refresh(id, answer, now));
-            shared.thrown.take();
-            if shared.read(Engine::awaiting_acks) && first_of(acked.wait(), sleep(ACK_TIMEOUT_MS)).await.is_err() {
-                shared.update(|engine, _| engine.acks_timed_out());
+            *shared.lock.borrow_mut() = guard;
+            shared.update(|engine, now| engine.lock_granted(id, now));
+        });
+    }
+
+    /// Asks the source for refresh `id` on a task of its own, so it goes on when the caller that
+    /// started it stops waiting, and hands its answer to the engine. Once the refresh has settled
+    /// otherwise (the engine's timeout, another tab's token) the answer is not awaited, and a
+    /// `refreshUrl` POST is aborted.
+    fn ask(self: &Rc<Self>, id: RefreshId) {
+        let shared = Rc::clone(self);
+        let settled = self.settlement(id);
+        spawn_local(async move {
+            let none = JsValue::UNDEFINED;
+            let controller = construct("AbortController", &none, &none).unwrap_or(none);
+            match first_of(shared.source.obtain(&get(&controller, "signal")), settled.wait()).await {
+                Ok(answer) => {
+                    let (answer, thrown) = match answer {
+                        Ok(result) => (Ok(result), None),
+                        Err(error) => (Err(error.failure), error.thrown),
+                    };
+                    shared.engine.borrow_mut().source_answered(id, answer, now());
+                    shared.drain(thrown.as_ref());
+                }
+                Err(_) => {
+                    let _ = invoke(&controller, "abort", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
+                }
             }
         });
     }
@@ -272,8 +246,8 @@ impl Shared {
     }
 
     /// Hands `input` to the call and does what its next step says: sends a copy with the token
-    /// (freeing the connection of the response it replaces), or waits for a refresh (running it
-    /// when the call started it); `None` when the call is done.
+    /// (freeing the connection of the response it replaces), or waits for a refresh (which the
+    /// engine runs through its outputs); `None` when the call is done.
     fn advance(
         self: &Rc<Self>,
         call: &mut Authorized,
@@ -288,13 +262,7 @@ impl Shared {
                 }
                 Pending::Send(self.read(Engine::authorization))
             }
-            Step::Wait { refresh, run } => {
-                let done = self.settlement(refresh);
-                if run {
-                    self.run_refresh(refresh);
-                }
-                Pending::Refresh(done)
-            }
+            Step::Wait(refresh) => Pending::Refresh(self.settlement(refresh)),
             Step::Deliver => return Ok(None),
         }))
     }
@@ -362,12 +330,12 @@ impl Shared {
     /// `free()`: forget the token, stop the timer, the wake-ups and the channel, even while
     /// requests still hold this client.
     pub(crate) fn close(self: &Rc<Self>) {
-        if self.closed.replace(true) {
+        if self.read(Engine::is_closed) {
             return;
         }
         self.update(|engine, _| engine.close());
-        self.timer.arm(None, || {});
         self.wake_ups.stop();
+        drop(self.lock.take());
         if let Some(channel) = &self.channel {
             channel.close();
         }

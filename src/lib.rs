@@ -41,6 +41,7 @@ pub use client::Client;
 pub use error::{OptionsError, OptionsErrorKind, RefreshError};
 #[cfg(feature = "js")]
 pub use js::AuthClient;
-pub use options::{Options, TokenResult};
+pub use options::Options;
 pub use tokenfetch_engine as engine;
 pub use tokenfetch_engine::event::{Event, Reason, Trigger};
+pub use tokenfetch_engine::token_result::TokenResult;

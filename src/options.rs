@@ -1,83 +1,22 @@
-//! [`Options`]: how a client is configured from Rust (the JS options object maps onto it), what a
-//! token callback answers ([`TokenResult`]), and the checks that turn options into a client's
-//! configuration.
+//! [`Options`]: how a client is configured from Rust (the JS options object maps onto it), and the
+//! checks that turn options into a client's configuration. What a token callback answers is the
+//! engine's [`TokenResult`].
 
 use alloc::rc::Rc;
-use alloc::{borrow::ToOwned, boxed::Box, string::String, vec::Vec};
+use alloc::{boxed::Box, string::String, vec::Vec};
 use core::future::Future;
 
 use tokenfetch_engine::event::Event;
 use tokenfetch_engine::options::{RawSettings, Settings};
 use tokenfetch_engine::token::Token;
-use tokenfetch_engine::token_result::{Field, TokenResultInput};
+use tokenfetch_engine::token_result::TokenResult;
 use tokenfetch_engine::Config;
 use wasm_bindgen::JsValue;
-use zeroize::Zeroizing;
 
 use crate::error::OptionsError;
 use crate::web::host::page_href;
 use crate::web::http::{origin_of, resolve};
 use crate::web::source::{Source, SourceError};
-
-/// What a token callback answers.
-///
-/// ```
-/// use tokenfetch::TokenResult;
-/// let plain = TokenResult::from("eyJ...");
-/// let with_lifetime = TokenResult::Token { token: "eyJ...".into(), expires_in: Some(300.0), expires_at: None };
-/// let give_up = TokenResult::GiveUp;
-/// # let _ = (plain, with_lifetime, give_up);
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub enum TokenResult {
-    /// A new token, with its lifetime when the provider tells it (`expires_in` in seconds from now,
-    /// `expires_at` in seconds since the epoch; with a JWT `exp` too, the earlier wins).
-    Token {
-        /// The token.
-        token: String,
-        /// Seconds from now.
-        expires_in: Option<f64>,
-        /// Seconds since the epoch.
-        expires_at: Option<f64>,
-    },
-    /// Give up this time: the caller gets the original 401 and the token is kept (`null` in JS).
-    GiveUp,
-    /// The user is signed out (the provider answered `invalid_grant`): the token is cleared and
-    /// nothing asks again until `set_token` or `refresh` (`false` in JS).
-    SignedOut,
-}
-
-impl From<String> for TokenResult {
-    fn from(token: String) -> TokenResult {
-        TokenResult::Token { token, expires_in: None, expires_at: None }
-    }
-}
-
-impl From<&str> for TokenResult {
-    fn from(token: &str) -> TokenResult {
-        TokenResult::from(token.to_owned())
-    }
-}
-
-impl From<TokenResult> for TokenResultInput {
-    fn from(result: TokenResult) -> TokenResultInput {
-        match result {
-            TokenResult::Token { token, expires_in, expires_at } => {
-                // Zeroized when the lookup goes; each read hands the engine its own copy.
-                let token = Zeroizing::new(token);
-                let number = move |n: Option<f64>| n.map_or(Field::Absent, Field::Number);
-                TokenResultInput::Object(Box::new(move |key| match key {
-                    "accessToken" => Field::Text(String::clone(&token)),
-                    "expiresIn" => number(expires_in),
-                    "expiresAt" => number(expires_at),
-                    _ => Field::Absent,
-                }))
-            }
-            TokenResult::GiveUp => TokenResultInput::Nothing,
-            TokenResult::SignedOut => TokenResultInput::SignedOut,
-        }
-    }
-}
 
 /// Receives the client's events; `thrown` is what the callback threw, for `callback-error`.
 pub(crate) type Sink = Rc<dyn Fn(&Event, Option<&JsValue>)>;
@@ -125,11 +64,13 @@ impl core::fmt::Debug for Options {
 
 /// A client's configuration, checked.
 pub(crate) struct Checked {
+    /// What the engine needs; whether tabs are shared is set once the channel opened.
     pub(crate) config: Config,
     pub(crate) initial: Option<Token>,
     pub(crate) source: Source,
     pub(crate) base_url: Option<String>,
-    pub(crate) share_across_tabs: Option<String>,
+    /// The tabs' channel name that `shareAcrossTabs` asked for.
+    pub(crate) channel: Option<String>,
     pub(crate) on_event: Option<Sink>,
 }
 
@@ -154,7 +95,7 @@ impl Options {
     {
         self.source = Some(Source::Callback(Rc::new(move || {
             let answer = callback();
-            Box::pin(async move { answer.await.map(TokenResultInput::from).map_err(SourceError::thrown) })
+            Box::pin(async move { answer.await.map_err(SourceError::thrown) })
         })));
         self
     }
@@ -267,11 +208,11 @@ impl Options {
         }
         let has_source = !matches!(source, Source::Nothing);
         Ok(Checked {
-            config: Config { settings, has_source, allowed_origins, share_across_tabs: false },
+            config: Config { settings, has_source, allowed_origins, ..Config::default() },
             initial,
             source,
             base_url,
-            share_across_tabs: self.share_across_tabs,
+            channel: self.share_across_tabs,
             on_event: self.on_event,
         })
     }

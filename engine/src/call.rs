@@ -6,22 +6,23 @@
 //! use tokenfetch_engine::{Config, Engine, Output};
 //! use tokenfetch_engine::call::{Call, Head, Input, Step};
 //! use tokenfetch_engine::token::Token;
-//! use tokenfetch_engine::token_result::TokenResultInput;
+//! use tokenfetch_engine::token_result::TokenResult;
 //! let config = Config { has_source: true, ..Config::default() };
-//! let mut engine = Engine::new(config, Some(Token::parse("old".into()).unwrap()), 1, |s| s.parse().ok(), 0.0);
+//! let mut engine = Engine::new(config, Some(Token::parse("old".into()).unwrap()), 1, 0.0);
 //! let mut call = Call::default();
 //! assert_eq!(call.next(&mut engine, Input::Start, 0.0), Step::Send);
-//! // The server says 401: refresh (this call runs it), then retry with the new token.
+//! // The server says 401: refresh, then retry with the new token.
 //! let head = Head { status: 401, ..Head::default() };
-//! let Step::Wait { refresh, run: true } = call.next(&mut engine, Input::Response(head), 1.0) else { unreachable!() };
-//! engine.finish_refresh(refresh, Ok(TokenResultInput::Text("new".into())), 2.0);
+//! let Step::Wait(refresh) = call.next(&mut engine, Input::Response(head), 1.0) else { unreachable!() };
+//! engine.source_answered(refresh, Ok(TokenResult::from("new")), 2.0);
 //! assert_eq!(call.next(&mut engine, Input::Settled, 2.0), Step::Send);
 //! assert_eq!(call.next(&mut engine, Input::Response(Head { status: 200, ..Head::default() }), 3.0), Step::Deliver);
 //! assert_eq!((call.refreshes(), call.retries(), call.sends()), (1, 1, 2));
 //! ```
 
-use crate::engine::{Begin, Engine, RefreshId};
+use crate::engine::Engine;
 use crate::event::Trigger;
+use crate::single_flight::RefreshId;
 
 /// What the shell tells the call.
 #[derive(Debug, Clone, Copy)]
@@ -52,14 +53,9 @@ pub struct Head<'a> {
 pub enum Step {
     /// Send the request (a fresh copy) with [`Engine::authorization`], if any.
     Send,
-    /// Wait for `refresh` to settle, then answer [`Input::Settled`]; `run`: this call started it,
-    /// so the shell runs it (it goes on for the others if this caller stops waiting).
-    Wait {
-        /// The refresh.
-        refresh: RefreshId,
-        /// Whether the shell must run it.
-        run: bool,
-    },
+    /// Wait for this refresh to settle, then answer [`Input::Settled`]. The engine runs it (its
+    /// outputs say how); it goes on for the others if this caller stops waiting.
+    Wait(RefreshId),
     /// Hand the caller the last response.
     Deliver,
 }
@@ -116,7 +112,7 @@ impl Call {
             // Another caller's refresh is running: wait for it once, then go.
             if !self.waited_before_send {
                 self.waited_before_send = true;
-                return Step::Wait { refresh, run: false };
+                return Step::Wait(refresh);
             }
             return self.send(engine);
         }
@@ -153,10 +149,7 @@ impl Call {
 
     fn refresh(&mut self, engine: &mut Engine, trigger: Trigger, now: f64) -> Step {
         self.refreshes += 1;
-        match engine.refresh(trigger, now) {
-            Begin::Start(refresh) => Step::Wait { refresh, run: true },
-            Begin::Join(refresh) => Step::Wait { refresh, run: false },
-        }
+        Step::Wait(engine.refresh(trigger, now).id())
     }
 
     fn retry(&mut self, engine: &mut Engine) -> Step {

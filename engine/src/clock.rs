@@ -84,6 +84,11 @@ impl Skew {
     pub fn server_now(&self, local_now_ms: f64) -> f64 {
         local_now_ms + self.offset_ms()
     }
+
+    /// The local time at which the server's clock reads `server_ms`.
+    pub fn local_time(&self, server_ms: f64) -> f64 {
+        server_ms - self.offset_ms()
+    }
 }
 
 /// The median of at most [`SAMPLES`] values (the upper one of an even count), in the order of

@@ -1,21 +1,26 @@
-//! The client's state machine: the token and what is known of its expiry, the single-flight
-//! refresh, the failure bookkeeping, signing out, the timer plan, clock skew and the cross-tab
-//! peer. It does no I/O and reads no clock: the shell passes `now` (local ms since the epoch) in,
-//! runs the refreshes it is told to run, sleeps as long as [`Engine::timeout`] says, and drains
-//! [`Engine::poll`] for events to emit, refreshes that settled and messages to post.
+//! The client's state machine. It composes the rules, each in its own module: the token state
+//! ([`held`](crate::held)), the single-flight refresh ([`single_flight`](crate::single_flight)),
+//! the failure bookkeeping ([`backoff`](crate::backoff)), signing out and closing
+//! ([`lifecycle`](crate::lifecycle)), the timer plan ([`deadlines`](crate::deadlines)), clock skew
+//! ([`clock`](crate::clock)) and the tabs peer ([`tabs`](crate::tabs)). It does no I/O and reads
+//! no clock: the shell passes `now` (local ms since the epoch) in, does what [`Engine::poll`]
+//! says (emit events, take the tabs' lock, ask the source, post to other tabs), and arms one timer
+//! for [`Engine::poll_timeout`].
 //!
 //! ```
-//! use tokenfetch_engine::{Begin, Config, Engine, Output};
+//! use tokenfetch_engine::{Config, Engine, Output};
 //! use tokenfetch_engine::event::{Event, Trigger};
-//! use tokenfetch_engine::token_result::TokenResultInput;
+//! use tokenfetch_engine::token_result::TokenResult;
 //! let config = Config { has_source: true, ..Config::default() };
-//! let mut engine = Engine::new(config, None, 1, |s| s.parse().ok(), 0.0);
-//! let Begin::Start(id) = engine.refresh(Trigger::Manual, 0.0) else { unreachable!() };
-//! engine.finish_refresh(id, Ok(TokenResultInput::Text("t0k".into())), 10.0);
+//! let mut engine = Engine::new(config, None, 1, 0.0);
+//! let id = engine.refresh(Trigger::Manual, 0.0).id();
+//! assert_eq!(engine.poll(), Some(Output::Event(Event::RefreshStart { trigger: Trigger::Manual })));
+//! assert_eq!(engine.poll(), Some(Output::Ask(id)), "ask the source");
+//! assert_eq!(engine.poll_timeout(), Some(10_000.0), "refreshTimeoutMs from now");
+//! engine.source_answered(id, Ok(TokenResult::from("t0k")), 10.0);
 //! assert!(engine.has_token());
 //! let outputs: Vec<Output> = std::iter::from_fn(|| engine.poll()).collect();
 //! assert_eq!(outputs, [
-//!     Output::Event(Event::RefreshStart { trigger: Trigger::Manual }),
 //!     Output::Event(Event::Refreshed { expires_at_ms: None, from_tab: false }),
 //!     Output::Settled { refresh: id, outcome: Ok(()) },
 //! ]);
@@ -26,22 +31,23 @@ use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
 
+use crate::backoff::Failures;
 use crate::challenge::is_token_problem;
 use crate::clock::Skew;
+use crate::deadlines::{refresh_at, Deadlines};
 use crate::event::{Event, Reason, Trigger};
-use crate::expiry::{backoff_delay_ms, due_at_ms, jitter_ms, FAILED_REFRESH_COOLDOWN_MS, MAX_TIMER_SLICE_MS};
-use crate::json::ParseNumber;
+use crate::held::TokenState;
+use crate::jwt::{JwtTimes, ReadClaims};
+use crate::lifecycle::Lifecycle;
 use crate::options::Settings;
 use crate::origin::origin_of;
-use crate::tabs::{Message, Peer, Shared, TabId};
+use crate::single_flight::{Begin, RefreshId, SingleFlight};
+use crate::tabs::{Message, Peer, Reaction, Shared, TabId};
 use crate::token::Token;
-use crate::token_result::{parse_token_result, NewToken, TokenResultInput};
-
-/// Identifies one refresh (they are numbered from 1, one at a time).
-pub type RefreshId = u64;
+use crate::token_result::{accept, NewToken, TokenResult};
 
 /// The client's configuration, as the engine needs it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Validated numeric and textual options.
     pub settings: Settings,
@@ -49,24 +55,28 @@ pub struct Config {
     pub has_source: bool,
     /// Serialized origins (`https://api.example.com`) that receive the token.
     pub allowed_origins: Vec<String>,
-    /// `shareAcrossTabs` is on and the browser has what it needs.
+    /// `shareAcrossTabs` is on and the host's channel and lock opened.
     pub share_across_tabs: bool,
+    /// Reads a token's `exp`/`iat` (the host parses the JSON).
+    pub read_claims: ReadClaims,
 }
 
-/// Answer of [`Engine::refresh`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Begin {
-    /// No refresh was running: the caller runs this one (obtains a token, then
-    /// [`Engine::finish_refresh`]).
-    Start(RefreshId),
-    /// A refresh is running: the caller awaits it.
-    Join(RefreshId),
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            settings: Settings::default(),
+            has_source: false,
+            allowed_origins: Vec::new(),
+            share_across_tabs: false,
+            read_claims: |_| JwtTimes::default(),
+        }
+    }
 }
 
 /// How a refresh ended: a token installed, or why not.
 pub type Outcome = Result<(), Failure>;
 
-/// Why the source produced no answer (the shell's side of a failed refresh).
+/// Why the source produced no token (the shell's side of a failed refresh).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failure {
     /// What went wrong.
@@ -94,37 +104,16 @@ pub enum Output {
         /// `Ok` when it installed a token (here, or another tab's), else why not.
         outcome: Outcome,
     },
+    /// Take the tabs' Web Lock for this refresh, then call [`Engine::lock_granted`].
+    Lock(RefreshId),
+    /// Ask the source for a token now, then hand its answer to [`Engine::source_answered`];
+    /// stop waiting for it once the refresh settles (timed out, or another tab's token came).
+    Ask(RefreshId),
+    /// Release the tabs' Web Lock: the refresh is over and every tab has its token (or the wait
+    /// for them ended).
+    Unlock,
     /// Post this on the tabs' channel.
     Post(Message),
-    /// Every known tab acknowledged the token this tab shared after its refresh: the refresh's
-    /// Web Lock may be released.
-    AllAcked,
-}
-
-/// Where the current token came from; a token a refresh produced that is due already waits a while.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Origin {
-    Application,
-    Refresh,
-}
-
-#[derive(Debug)]
-struct Held {
-    token: Token,
-    expires_at_ms: Option<f64>,
-    issued_at_ms: Option<f64>,
-    /// Server time of installation.
-    installed_at_ms: f64,
-    origin: Origin,
-    /// Random in [0, 1), drawn per token.
-    jitter: f64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Running {
-    id: RefreshId,
-    /// The token generation when it began: a different one at the end means it was superseded.
-    generation: u64,
 }
 
 /// The client's state machine. See the [module docs](self).
@@ -133,54 +122,38 @@ pub struct Engine {
     settings: Settings,
     has_source: bool,
     allowed_origins: Vec<String>,
-    parse_number: ParseNumber,
-    held: Option<Held>,
-    /// Changes whenever the token does (installed, replaced, cleared).
-    generation: u64,
-    running: Option<Running>,
-    last_refresh: RefreshId,
-    /// Refreshes finished so far, failed or not: calls remember it when they send.
-    finished: u64,
-    /// `finished` right after the last failed refresh.
-    last_failure_seq: Option<u64>,
-    /// Generation and server time of the last failed refresh.
-    last_failure: Option<(u64, f64)>,
-    failures_in_row: u32,
-    /// The source answered `false`: nothing asks for a token until `setToken`/`refresh()`.
-    signed_out: bool,
-    /// `free()`: nothing is installed, emitted or scheduled any more.
-    closed: bool,
+    read_claims: ReadClaims,
+    tokens: TokenState,
+    flight: SingleFlight,
+    failures: Failures,
+    lifecycle: Lifecycle,
     skew: Skew,
-    rng: u64,
     tabs: Option<Peer>,
+    /// The latest local time the engine was given: timers are planned from it.
+    now: f64,
+    rng: u64,
     /// What the shell has not taken yet, oldest first (a handful at a time).
     out: Vec<Output>,
 }
 
 impl Engine {
     /// A client with `initial` as its first token (reported as `token-set`, not shared with other
-    /// tabs). `seed` feeds the per-token jitter and the tab id; `parse_number` reads number
-    /// literals (JWT claims, numeric strings in refresh results); `now` is local ms since the epoch.
-    pub fn new(config: Config, initial: Option<Token>, seed: u64, parse_number: ParseNumber, now: f64) -> Engine {
+    /// tabs). `seed` feeds the per-token jitter and the tab id; `now` is local ms since the epoch.
+    pub fn new(config: Config, initial: Option<Token>, seed: u64, now: f64) -> Engine {
         let mut engine = Engine {
             settings: config.settings,
             has_source: config.has_source,
             allowed_origins: config.allowed_origins,
-            parse_number,
-            held: None,
-            generation: 0,
-            running: None,
-            last_refresh: 0,
-            finished: 0,
-            last_failure_seq: None,
-            last_failure: None,
-            failures_in_row: 0,
-            signed_out: false,
-            closed: false,
+            read_claims: config.read_claims,
+            tokens: TokenState::default(),
+            flight: SingleFlight::default(),
+            failures: Failures::default(),
+            lifecycle: Lifecycle::default(),
             skew: Skew::default(),
+            tabs: None,
+            now,
             // xorshift needs a state other than zero.
             rng: if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed },
-            tabs: None,
             out: Vec::new(),
         };
         if config.share_across_tabs {
@@ -203,85 +176,81 @@ impl Engine {
         let Some(token) = token else {
             return self.clear();
         };
-        if self.closed {
+        if self.lifecycle.is_closed() {
             return;
         }
         self.install_from_application(token, now);
-        self.signed_out = false;
-        self.share(false);
+        self.lifecycle.resume();
+        self.share(None);
     }
 
     fn install_from_application(&mut self, token: Token, now: f64) {
-        let new = NewToken::from_token(token, self.parse_number);
+        let new = NewToken::from_token(token, self.read_claims);
         let expires_at_ms = new.expires_at_ms;
-        self.install(new, Origin::Application, now);
+        self.install(new, false, now);
         self.emit(Event::TokenSet { expires_at_ms });
     }
 
     /// Forgets the token in every tab (`clear()`).
     pub fn clear(&mut self) {
-        if self.closed {
+        if self.lifecycle.is_closed() {
             return;
         }
-        self.forget();
+        self.tokens.forget();
         self.emit(Event::Cleared);
         if let Some(from) = self.tab_id() {
             self.post(Message::Cleared { from, signed_out: false });
         }
     }
 
-    /// `free()`: forgets the token (zeroized), leaves the tabs' channel, and goes quiet.
+    /// `free()`: forgets the token (zeroized), leaves the tabs' channel, settles a running refresh
+    /// (`superseded`, without an event) and goes quiet.
     pub fn close(&mut self) {
         if let Some(from) = self.tab_id() {
             self.post(Message::Bye { from });
         }
-        self.forget();
-        self.closed = true;
+        self.tokens.forget();
+        self.lifecycle.close();
+        if let Some(id) = self.flight.end_running() {
+            self.settle(id, Err(Failure::from(Reason::Superseded)));
+        }
+    }
+
+    /// Whether `free()` was called.
+    pub fn is_closed(&self) -> bool {
+        self.lifecycle.is_closed()
     }
 
     /// Whether a token is held.
     pub fn has_token(&self) -> bool {
-        self.held.is_some()
+        self.tokens.held().is_some()
     }
 
     /// Expiry of the current token in ms since the epoch (server time), when known.
     pub fn expires_at(&self) -> Option<f64> {
-        self.held.as_ref().and_then(|held| held.expires_at_ms)
+        self.tokens.held().and_then(|held| held.expires_at_ms)
     }
 
     /// The `Authorization` value for the current token, zeroized when dropped.
     pub fn authorization(&self) -> Option<Zeroizing<String>> {
-        self.held.as_ref().map(|held| held.token.header_value(&self.settings.auth_scheme))
+        self.tokens.held().map(|held| held.token.header_value(&self.settings.auth_scheme))
     }
 
     /// Changes every time the token is installed, replaced or cleared.
     pub fn generation(&self) -> u64 {
-        self.generation
+        self.tokens.generation()
     }
 
     /// The source answered `false` and nothing has asked for a token since.
     pub fn is_signed_out(&self) -> bool {
-        self.signed_out
+        self.lifecycle.is_signed_out()
     }
 
-    fn install(&mut self, new: NewToken, origin: Origin, now: f64) {
+    fn install(&mut self, new: NewToken, from_refresh: bool, now: f64) {
+        self.now = now;
         self.skew.observe_token(new.issued_at_ms, new.expires_at_ms, now);
         let jitter = (self.random() >> 11) as f64 / (1u64 << 53) as f64;
-        self.held = Some(Held {
-            token: new.token,
-            expires_at_ms: new.expires_at_ms,
-            issued_at_ms: new.issued_at_ms,
-            installed_at_ms: self.skew.server_now(now),
-            origin,
-            jitter,
-        });
-        self.generation += 1;
-    }
-
-    fn forget(&mut self) {
-        if self.held.take().is_some() {
-            self.generation += 1;
-        }
+        self.tokens.install(new, from_refresh, self.skew.server_now(now), jitter);
     }
 
     // --- requests ----------------------------------------------------------------------------
@@ -297,6 +266,7 @@ impl Engine {
     /// Learns the server's clock from a response's `Date` (ms since the epoch), unless it
     /// carries `Age`.
     pub fn observe_response(&mut self, date_ms: Option<f64>, has_age: bool, now: f64) {
+        self.now = now;
         self.skew.observe_response(date_ms, has_age, now);
     }
 
@@ -313,33 +283,31 @@ impl Engine {
 
     /// Whether anything may ask the source for a token now.
     pub fn may_refresh(&self) -> bool {
-        self.has_source && !self.signed_out && !self.closed
+        self.has_source && self.lifecycle.may_ask()
     }
 
     /// Whether a request should refresh before it is sent: no token, or the token is due.
     pub fn is_due(&self, now: f64) -> bool {
-        match self.due_at() {
+        match self.tokens.due_at(self.settings.refresh_ahead_ms) {
             Some(due) => self.skew.server_now(now) >= due,
-            None => self.held.is_none(),
+            None => !self.has_token(),
         }
     }
 
-    /// A refresh of the current token failed less than [`FAILED_REFRESH_COOLDOWN_MS`] ago.
+    /// A refresh of the current token failed a moment ago: requests wait before asking again.
     pub fn in_failure_cooldown(&self, now: f64) -> bool {
-        let now = self.skew.server_now(now);
-        self.last_failure
-            .is_some_and(|(generation, at)| generation == self.generation && now - at < FAILED_REFRESH_COOLDOWN_MS)
+        self.failures.in_cooldown(self.generation(), self.skew.server_now(now))
     }
 
     /// Refreshes finished so far, failed or not.
     pub fn finished_refreshes(&self) -> u64 {
-        self.finished
+        self.flight.finished()
     }
 
     /// A refresh failed after the moment a request saw `finished_at_send` refreshes: that
     /// request's 401 has been tried already and must not ask the source again.
     pub fn failed_since(&self, finished_at_send: u64) -> bool {
-        self.last_failure_seq.is_some_and(|seq| seq > finished_at_send)
+        self.failures.failed_since(finished_at_send)
     }
 
     /// Records a retry (`retry` event).
@@ -347,103 +315,99 @@ impl Engine {
         self.emit(Event::Retry { status });
     }
 
-    /// When the current token is due for a refresh (server time), when its expiry is known.
-    fn due_at(&self) -> Option<f64> {
-        let held = self.held.as_ref()?;
-        let exp = held.expires_at_ms?;
-        let start = held.issued_at_ms.unwrap_or(held.installed_at_ms);
-        Some(due_at_ms(
-            exp,
-            start,
-            held.installed_at_ms,
-            self.settings.refresh_ahead_ms,
-            held.origin == Origin::Refresh,
-        ))
-    }
-
     // --- refreshes ---------------------------------------------------------------------------
 
-    /// Starts a refresh, or joins the running one (single flight). `refresh()` (the
-    /// [`Trigger::Manual`] one) also ends signing out.
-    pub fn refresh(&mut self, trigger: Trigger, _now: f64) -> Begin {
-        if let Some(running) = self.running {
-            return Begin::Join(running.id);
-        }
+    /// Starts a refresh, or joins the running one (single flight). A new one is reported
+    /// (`refresh-start`) and goes to the tabs' lock or straight to the source ([`Output::Lock`],
+    /// [`Output::Ask`]). `refresh()` (the [`Trigger::Manual`] one) also ends signing out.
+    pub fn refresh(&mut self, trigger: Trigger, now: f64) -> Begin {
+        self.now = now;
         if trigger == Trigger::Manual {
-            self.signed_out = false;
+            self.lifecycle.resume();
         }
-        self.last_refresh += 1;
-        let id = self.last_refresh;
-        self.running = Some(Running { id, generation: self.generation });
-        self.emit(Event::RefreshStart { trigger });
-        Begin::Start(id)
+        let begin = self.flight.begin(self.generation());
+        if let Begin::Start(id) = begin {
+            self.emit(Event::RefreshStart { trigger });
+            match (&self.tabs, self.has_source) {
+                (_, false) => self.source_answered(id, Err(Failure::from(Reason::NoRefreshSource)), now),
+                (Some(_), true) => self.out.push(Output::Lock(id)),
+                (None, true) => self.lock_granted(id, now),
+            }
+        }
+        begin
     }
 
     /// The running refresh, if any.
     pub fn refreshing(&self) -> Option<RefreshId> {
-        self.running.map(|running| running.id)
+        self.flight.running()
     }
 
-    /// Whether refresh `id` still needs a token from the source. After waiting for the tabs' lock
-    /// it may not: another tab's token arrived meanwhile and settled it.
-    pub fn is_running(&self, id: RefreshId) -> bool {
-        self.refreshing() == Some(id)
+    /// The tabs' lock for refresh `id` is held (or could not be had: the refresh runs without
+    /// it). Unless another tab's token settled the refresh meanwhile, the source is asked now
+    /// and its timeout starts.
+    pub fn lock_granted(&mut self, id: RefreshId, now: f64) {
+        self.now = now;
+        if self.flight.ask(id, now) {
+            self.out.push(Output::Ask(id));
+        } else {
+            self.unlock();
+        }
     }
 
     /// Ends refresh `id` with what the source answered (a stale `id` changes nothing). Settles it
     /// with one outcome: a token installed (`refreshed`), or none (`refresh-failed` with the
     /// reason; `superseded` when the token changed meanwhile; `signed-out`, which also clears the
     /// token in every tab).
-    pub fn finish_refresh(&mut self, id: RefreshId, answer: Result<TokenResultInput, Failure>, now: f64) {
-        let Some(running) = self.running.filter(|running| running.id == id) else {
+    pub fn source_answered(&mut self, id: RefreshId, answer: Result<TokenResult, Failure>, now: f64) {
+        self.now = now;
+        let Some(started_from) = self.flight.end(id) else {
             return;
         };
-        self.running = None;
-        self.finished += 1;
-        if self.closed {
+        if self.lifecycle.is_closed() {
             return self.settle(id, Err(Failure::from(Reason::Superseded)));
         }
         let server_now = self.skew.server_now(now);
-        let parse_number = self.parse_number;
-        let outcome =
-            answer.and_then(|input| parse_token_result(input, server_now, parse_number).map_err(Failure::from));
-        let superseded = self.generation != running.generation;
+        let read_claims = self.read_claims;
+        let outcome = answer.and_then(|result| accept(result, server_now, read_claims).map_err(Failure::from));
+        let superseded = self.generation() != started_from;
         let failure = match outcome {
-            Ok(_) if superseded => self.fail(Failure::from(Reason::Superseded), None),
+            Ok(_) if superseded => self.report(Failure::from(Reason::Superseded)),
             Err(Failure { reason: Reason::SignedOut, .. }) if superseded => {
-                self.fail(Failure::from(Reason::Superseded), None)
+                self.report(Failure::from(Reason::Superseded))
             }
             Ok(new) => {
                 let expires_at_ms = new.expires_at_ms;
-                self.install(new, Origin::Refresh, now);
-                self.failures_in_row = 0;
+                self.install(new, true, now);
+                self.failures.reset();
                 self.emit(Event::Refreshed { expires_at_ms, from_tab: false });
-                self.share(true);
+                self.share(Some(now));
                 return self.settle(id, Ok(()));
             }
             Err(failure) if failure.reason == Reason::SignedOut => {
-                let failure = self.fail(failure, None);
-                self.forget();
-                self.signed_out = true;
-                self.emit(Event::Cleared);
-                if let Some(from) = self.tab_id() {
-                    self.post(Message::Cleared { from, signed_out: true });
-                }
+                let failure = self.report(failure);
+                self.sign_out();
                 failure
             }
-            Err(failure) => self.fail(failure, Some(server_now)),
+            Err(failure) => {
+                self.failures.record(self.generation(), server_now, self.flight.finished());
+                self.report(failure)
+            }
         };
+        self.unlock();
         self.settle(id, Err(failure));
     }
 
-    /// Reports a refresh that installed nothing; `counted_at` (server time) when it counts as a
-    /// failure of the source (cool-down, back-off), not when it was superseded or signed out.
-    fn fail(&mut self, failure: Failure, counted_at: Option<f64>) -> Failure {
-        if let Some(at) = counted_at {
-            self.failures_in_row = self.failures_in_row.saturating_add(1);
-            self.last_failure_seq = Some(self.finished);
-            self.last_failure = Some((self.generation, at));
+    /// The source said `false`: forget the token here and in every tab, and ask no more.
+    fn sign_out(&mut self) {
+        self.tokens.forget();
+        self.lifecycle.sign_out();
+        self.emit(Event::Cleared);
+        if let Some(from) = self.tab_id() {
+            self.post(Message::Cleared { from, signed_out: true });
         }
+    }
+
+    fn report(&mut self, failure: Failure) -> Failure {
         self.emit(Event::RefreshFailed { reason: failure.reason, status: failure.status });
         failure
     }
@@ -454,157 +418,140 @@ impl Engine {
 
     // --- the timer ---------------------------------------------------------------------------
 
-    /// How long (ms) until the engine wants [`Engine::handle_timeout`], or `None` when no timer is
-    /// needed. Never more than [`MAX_TIMER_SLICE_MS`]: the timer re-checks the wall clock that
-    /// often, so a machine that slept past the due time refreshes as soon as it wakes.
-    pub fn timeout(&self, now: f64) -> Option<f64> {
-        self.time_to_refresh(now).map(|ms| ms.clamp(0.0, MAX_TIMER_SLICE_MS))
+    /// The next instant (local ms since the epoch) the engine wants [`Engine::handle_timeout`],
+    /// or `None` when nothing is planned. See [`deadlines`](crate::deadlines).
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.deadlines().next(self.now)
     }
 
-    /// The timer fired, or the page came back (shown, restored, online): a refresh to run when one
-    /// is due.
-    pub fn handle_timeout(&mut self, now: f64) -> Option<RefreshId> {
-        if self.time_to_refresh(now)? > 0.0 {
-            return None;
+    /// The timer fired: acts on every deadline that has passed by `now` (local ms).
+    pub fn handle_timeout(&mut self, now: f64) {
+        self.now = now;
+        let due = |at: Option<f64>| at.is_some_and(|at| at <= now);
+        let deadlines = self.deadlines();
+        if let (true, Some((id, _))) =
+            (due(deadlines.timeout_at), self.flight.timeout_at(self.settings.refresh_timeout_ms))
+        {
+            self.source_answered(id, Err(Failure::from(Reason::Timeout)), now);
         }
-        match self.refresh(Trigger::Timer, now) {
-            Begin::Start(id) => Some(id),
-            Begin::Join(_) => None,
-        }
-    }
-
-    /// Time until the proactive refresh (unsliced; 0 or less: now).
-    fn time_to_refresh(&self, now: f64) -> Option<f64> {
-        if !self.settings.auto_refresh || !self.may_refresh() || self.running.is_some() {
-            return None;
-        }
-        let held = self.held.as_ref()?;
-        let exp = held.expires_at_ms?;
-        let server_now = self.skew.server_now(now);
-        let due = if self.failures_in_row > 0 {
-            // Keep trying, with back-off, while the token is still good; once it has expired,
-            // requests take over.
-            if exp <= server_now {
-                return None;
+        if due(deadlines.acks_until) {
+            if let Some(peer) = self.tabs.as_mut() {
+                peer.give_up();
             }
-            self.last_failure.map_or(server_now, |(_, at)| at) + backoff_delay_ms(self.failures_in_row)
-        } else {
-            // Earlier by up to a tenth of the time between the due moment and the expiry.
-            let due = self.due_at()?;
-            due - jitter_ms(exp - due, held.jitter)
-        };
-        Some(due - server_now)
+            self.unlock();
+        }
+        if due(deadlines.refresh_at) {
+            self.refresh(Trigger::Timer, now);
+        }
+    }
+
+    /// Whether the shell should report the page coming back ([`Engine::handle_wake_up`]): only a
+    /// client that refreshes by itself cares.
+    pub fn wants_wake_ups(&self) -> bool {
+        self.settings.auto_refresh && self.has_source
+    }
+
+    /// The page came back (shown, restored from the back/forward cache, online; `visible`: it is
+    /// shown): timers may have been throttled or the machine asleep, so deadlines are looked at now.
+    pub fn handle_wake_up(&mut self, now: f64, visible: bool) {
+        if visible {
+            self.handle_timeout(now);
+        }
+    }
+
+    fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            refresh_at: self.proactive_refresh_at().map(|at| self.skew.local_time(at)),
+            timeout_at: self.flight.timeout_at(self.settings.refresh_timeout_ms).map(|(_, at)| at),
+            acks_until: self.tabs.as_ref().and_then(Peer::acks_until),
+        }
+    }
+
+    /// When the timer refreshes (server time).
+    fn proactive_refresh_at(&self) -> Option<f64> {
+        if !self.settings.auto_refresh || !self.may_refresh() || self.flight.running().is_some() {
+            return None;
+        }
+        let timer_due = self.tokens.timer_due_at(self.settings.refresh_ahead_ms);
+        refresh_at(timer_due, self.expires_at(), self.failures.retry_at(), self.skew.server_now(self.now))
     }
 
     // --- tabs --------------------------------------------------------------------------------
 
     fn tab_id(&self) -> Option<TabId> {
-        self.tabs.as_ref().map(|peer| peer.id)
+        self.tabs.as_ref().map(Peer::id)
     }
 
-    fn shared(&self) -> Option<Shared> {
-        self.held.as_ref().map(|held| Shared {
-            token: held.token.clone(),
-            expires_at_ms: held.expires_at_ms,
-            issued_at_ms: held.issued_at_ms,
-        })
-    }
-
-    /// Sends the token to the other tabs; `await_acks` after a refresh, whose lock is held until
-    /// every tab has it ([`Output::AllAcked`]).
-    fn share(&mut self, await_acks: bool) {
-        let Some(token) = self.shared() else { return };
-        let Some(peer) = self.tabs.as_mut() else {
+    /// Sends the token to the other tabs; after a refresh (`now`), the lock is held until every
+    /// tab has it ([`Output::Unlock`]).
+    fn share(&mut self, after_refresh: Option<f64>) {
+        let shared = self.tokens.shared();
+        let (Some(token), Some(peer)) = (shared, self.tabs.as_mut()) else {
             return;
         };
-        let seq = peer.next_seq(await_acks);
-        let from = peer.id;
-        let done = peer.complete();
+        let (seq, done) = peer.share(after_refresh);
+        let from = peer.id();
         self.post(Message::Token { from, seq, token });
         if done {
-            self.out.push(Output::AllAcked);
-        }
-    }
-
-    /// Whether this tab waits for acknowledgements of the token it shared after a refresh.
-    pub fn awaiting_acks(&self) -> bool {
-        self.tabs.as_ref().is_some_and(Peer::awaiting)
-    }
-
-    /// The acknowledgements did not all come in time: stop waiting, forget the silent tabs.
-    pub fn acks_timed_out(&mut self) {
-        if let Some(peer) = self.tabs.as_mut() {
-            peer.give_up();
+            self.unlock();
         }
     }
 
     /// A message from another tab.
     pub fn handle_message(&mut self, message: Message, now: f64) {
-        let Some(me) = self.tab_id() else { return };
-        if self.closed || message.from() == me {
+        self.now = now;
+        if self.lifecycle.is_closed() {
             return;
         }
-        let from = message.from();
-        if let Some(peer) = self.tabs.as_mut() {
-            if !matches!(message, Message::Bye { .. }) {
-                peer.meet(from);
+        let Some((me, reaction)) = self.tabs.as_mut().map(|peer| (peer.id(), peer.receive(&message))) else {
+            return;
+        };
+        match reaction {
+            Some(Reaction::Introduce { to, with_token }) => {
+                let token = if with_token { self.tokens.shared() } else { None };
+                self.post(Message::Here { from: me, to, token });
             }
-        }
-        match message {
-            Message::Hello { has_token, .. } => {
-                let token = if has_token { None } else { self.shared() };
-                self.post(Message::Here { from: me, to: from, token });
-            }
-            Message::Here { to, token, .. } if to == me => {
-                if let (false, Some(token)) = (self.has_token(), token) {
+            Some(Reaction::Adopt { token, only_if_none, ack }) => {
+                if !(only_if_none && self.has_token()) {
                     self.adopt(token, now);
                 }
+                if let Some((to, seq)) = ack {
+                    self.post(Message::Ack { from: me, to, seq });
+                }
             }
-            Message::Token { seq, token, .. } => {
-                self.adopt(token, now);
-                self.post(Message::Ack { from: me, to: from, seq });
-            }
-            Message::Ack { to, seq, .. } if to == me && self.tabs.as_mut().is_some_and(|peer| peer.ack(from, seq)) => {
-                self.out.push(Output::AllAcked);
-            }
-            Message::Cleared { signed_out, .. } => {
-                if self.has_token() {
-                    self.forget();
+            Some(Reaction::AllAcked) => self.unlock(),
+            Some(Reaction::Clear { signed_out }) => {
+                if self.tokens.forget() {
                     self.emit(Event::Cleared);
                 }
-                self.signed_out |= signed_out;
-            }
-            Message::Bye { .. } => {
-                if let Some(peer) = self.tabs.as_mut() {
-                    peer.forget(from);
+                if signed_out {
+                    self.lifecycle.sign_out();
                 }
             }
-            _ => {}
+            None => {}
         }
     }
 
     /// Installs a token another tab refreshed or set, unless it is the one held or expires sooner
     /// (a tab that started with an old token). A refresh running here is settled by it.
     fn adopt(&mut self, shared: Shared, now: f64) {
-        if let Some(held) = &self.held {
-            if held.token == shared.token {
+        if self.tokens.holds(&shared.token) {
+            return;
+        }
+        if let (Some(ours), Some(theirs)) = (self.expires_at(), shared.expires_at_ms) {
+            if theirs < ours {
                 return;
-            }
-            if let (Some(ours), Some(theirs)) = (held.expires_at_ms, shared.expires_at_ms) {
-                if theirs < ours {
-                    return;
-                }
             }
         }
         let expires_at_ms = shared.expires_at_ms;
-        let new = NewToken { token: shared.token, expires_at_ms, issued_at_ms: shared.issued_at_ms };
-        self.install(new, Origin::Refresh, now);
-        self.signed_out = false;
+        let new =
+            NewToken { token: shared.token, expires_at_ms, issued_at_ms: shared.issued_at_ms, bearer: shared.bearer };
+        self.install(new, true, now);
+        self.lifecycle.resume();
         self.emit(Event::Refreshed { expires_at_ms, from_tab: true });
-        if let Some(running) = self.running.take() {
-            self.finished += 1;
-            self.failures_in_row = 0;
-            self.settle(running.id, Ok(()));
+        if let Some(id) = self.flight.end_running() {
+            self.failures.reset();
+            self.settle(id, Ok(()));
         }
     }
 
@@ -616,8 +563,15 @@ impl Engine {
     }
 
     fn emit(&mut self, event: Event) {
-        if !self.closed {
+        if !self.lifecycle.is_closed() {
             self.out.push(Output::Event(event));
+        }
+    }
+
+    /// The tabs' lock may go (there is one only with tabs).
+    fn unlock(&mut self) {
+        if self.tabs.is_some() {
+            self.out.push(Output::Unlock);
         }
     }
 

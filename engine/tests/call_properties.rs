@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use support::*;
 use tokenfetch_engine::call::{Call, Head, Input, Step};
 use tokenfetch_engine::event::{Event, Reason};
-use tokenfetch_engine::token_result::TokenResultInput;
+use tokenfetch_engine::token_result::TokenResult;
 use tokenfetch_engine::{Engine, Failure, Output, RefreshId};
 
 const T: f64 = 1_700_000_000_000.0;
@@ -70,7 +70,7 @@ impl World {
                 c.sent_with.push(self.engine.authorization().map(|v| v.as_str().to_owned()));
                 Waiting::Response
             }
-            Step::Wait { refresh, .. } => Waiting::Refresh(refresh),
+            Step::Wait(refresh) => Waiting::Refresh(refresh),
             Step::Deliver => Waiting::Done,
         };
     }
@@ -106,12 +106,12 @@ impl World {
         };
         self.marker += 1;
         let answer = match answer {
-            Answer::Token => Ok(TokenResultInput::Text(jwt(self.now, self.now + 30_000.0, self.marker))),
+            Answer::Token => Ok(TokenResult::from(jwt(self.now, self.now + 30_000.0, self.marker))),
             Answer::Fail => Err(Failure::from(Reason::NetworkError)),
-            Answer::GiveUp => Ok(TokenResultInput::Nothing),
-            Answer::SignedOut => Ok(TokenResultInput::SignedOut),
+            Answer::GiveUp => Ok(TokenResult::GiveUp),
+            Answer::SignedOut => Ok(TokenResult::SignedOut),
         };
-        self.engine.finish_refresh(id, answer, self.now);
+        self.engine.source_answered(id, answer, self.now);
     }
 
     fn drain(&mut self) {
@@ -134,7 +134,7 @@ proptest! {
     fn calls_refresh_and_retry_at_most_once_and_every_refresh_settles_once(
         callers in 1usize..6,
         initial in prop_oneof![Just(0u8), Just(1), Just(2)],
-        ops in proptest::collection::vec((0u8..8, 0usize..6, answer(), status()), 0..80),
+        ops in proptest::collection::vec((0u8..9, 0usize..6, answer(), status()), 0..80),
     ) {
         let initial = match initial {
             0 => None,
@@ -160,7 +160,7 @@ proptest! {
             match kind {
                 0..=2 => match world.callers[who].waiting {
                     Waiting::Response => world.respond(who, status),
-                    Waiting::Refresh(id) if !world.engine.is_running(id) => world.wake(who),
+                    Waiting::Refresh(id) if world.engine.refreshing() != Some(id) => world.wake(who),
                     _ => {}
                 },
                 3 => world.finish(answer),
@@ -169,19 +169,17 @@ proptest! {
                     let token = if world.marker % 3 == 0 { None } else { Some(jwt_token(world.now, world.now + 30_000.0, world.marker + 1000)) };
                     world.engine.set_token(token, world.now);
                 }
-                5 => {
-                    if world.engine.handle_timeout(world.now).is_some() {
-                        // The timer's refresh is finished by a later op.
-                    }
-                }
+                // The timer (its refresh, or a refresh's timeout); a started refresh is finished by a later op.
+                5 => world.engine.handle_timeout(world.now),
                 6 => world.now += 1_000.0 * (who as f64 + 1.0),
                 7 => world.engine.clear(),
+                8 => world.now += 11_000.0, // past refreshTimeoutMs
                 _ => {
                     // Wind down: finish refreshes, answer responses OK, wake waiters.
                     world.finish(Answer::Token);
                     match world.callers[who].waiting {
                         Waiting::Response => world.respond(who, Status::Ok),
-                        Waiting::Refresh(id) if !world.engine.is_running(id) => world.wake(who),
+                        Waiting::Refresh(id) if world.engine.refreshing() != Some(id) => world.wake(who),
                         _ => {}
                     }
                 }

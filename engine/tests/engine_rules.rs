@@ -9,7 +9,7 @@ use support::*;
 use tokenfetch_engine::call::{Call, Head, Input, Step};
 use tokenfetch_engine::event::{Event, Reason, Trigger};
 use tokenfetch_engine::expiry::MAX_TIMER_SLICE_MS;
-use tokenfetch_engine::token_result::TokenResultInput;
+use tokenfetch_engine::token_result::TokenResult;
 use tokenfetch_engine::{Begin, Failure, Output};
 
 const T: f64 = 1_700_000_000_000.0;
@@ -20,10 +20,11 @@ fn one_refresh_at_a_time_joiners_share_its_single_outcome() {
     let Begin::Start(id) = e.refresh(Trigger::Expiry, T) else { panic!() };
     assert_eq!(e.refresh(Trigger::Status, T), Begin::Join(id));
     assert_eq!(e.refresh(Trigger::Manual, T), Begin::Join(id));
-    e.finish_refresh(id, answer("new"), T + 5.0);
-    e.finish_refresh(id, answer("again"), T + 6.0); // stale: changes nothing
+    e.source_answered(id, answer("new"), T + 5.0);
+    e.source_answered(id, answer("again"), T + 6.0); // stale: changes nothing
     let out = drain(&mut e);
     assert_eq!(names(&out), "refresh-start,refreshed");
+    assert_eq!(out.iter().filter(|o| matches!(o, Output::Ask(_))).count(), 1, "the source was asked once");
     assert_eq!(out.iter().filter(|o| matches!(o, Output::Settled { outcome: Ok(()), .. })).count(), 1);
     assert_eq!(e.authorization().unwrap().as_str(), "Bearer new");
 }
@@ -33,12 +34,13 @@ fn a_failed_refresh_keeps_the_token_and_says_why() {
     let mut e = engine(config(60.0), Some(token("old")), T);
     drain(&mut e);
     let Begin::Start(id) = e.refresh(Trigger::Status, T) else { panic!() };
-    e.finish_refresh(id, Err(Failure { reason: Reason::RefreshUrlStatus, status: Some(503) }), T);
+    e.source_answered(id, Err(Failure { reason: Reason::RefreshUrlStatus, status: Some(503) }), T);
     let out = drain(&mut e);
     assert_eq!(
         out,
         [
             Output::Event(Event::RefreshStart { trigger: Trigger::Status }),
+            Output::Ask(id),
             Output::Event(Event::RefreshFailed { reason: Reason::RefreshUrlStatus, status: Some(503) }),
             Output::Settled {
                 refresh: id,
@@ -55,7 +57,7 @@ fn a_refresh_superseded_by_set_token_installs_nothing_and_says_so_everywhere() {
     let mut e = engine(config(60.0), Some(token("old")), T);
     let Begin::Start(id) = e.refresh(Trigger::Manual, T) else { panic!() };
     e.set_token(Some(token("from-app")), T + 1.0);
-    e.finish_refresh(id, answer("from-refresh"), T + 2.0);
+    e.source_answered(id, answer("from-refresh"), T + 2.0);
     let out = drain(&mut e);
     assert_eq!(names(&out), "token-set,refresh-start,token-set,refresh-failed");
     assert!(events(&out).contains(&Event::RefreshFailed { reason: Reason::Superseded, status: None }));
@@ -72,13 +74,13 @@ fn signing_out_clears_the_token_and_nothing_asks_again_until_set_token_or_refres
     let exp = T + 3_600_000.0;
     let mut e = engine(config(60.0), Some(jwt_token(T, exp, 1)), T);
     let Begin::Start(id) = e.refresh(Trigger::Status, T) else { panic!() };
-    e.finish_refresh(id, Ok(TokenResultInput::SignedOut), T);
+    e.source_answered(id, Ok(TokenResult::SignedOut), T);
     let out = drain(&mut e);
     assert_eq!(names(&out), "token-set,refresh-start,refresh-failed,cleared");
     assert!(events(&out).contains(&Event::RefreshFailed { reason: Reason::SignedOut, status: None }));
     assert!(out.contains(&Output::Settled { refresh: id, outcome: Err(Failure::from(Reason::SignedOut)) }));
     assert!(!e.has_token() && e.is_signed_out() && !e.may_refresh());
-    assert_eq!(e.timeout(T), None, "the timer stops");
+    assert_eq!(e.poll_timeout(), None, "the timer stops");
     // A request goes out without a token; its 401 is delivered without asking the source.
     let mut call = Call::default();
     assert_eq!(call.next(&mut e, Input::Start, T), Step::Send);
@@ -90,7 +92,7 @@ fn signing_out_clears_the_token_and_nothing_asks_again_until_set_token_or_refres
     // So does setToken.
     let mut e = engine(config(60.0), None, T);
     let Begin::Start(id) = e.refresh(Trigger::Expiry, T) else { panic!() };
-    e.finish_refresh(id, Ok(TokenResultInput::SignedOut), T);
+    e.source_answered(id, Ok(TokenResult::SignedOut), T);
     e.set_token(Some(token("again")), T);
     assert!(e.may_refresh() && e.has_token());
 }
@@ -100,7 +102,7 @@ fn signed_out_while_the_token_was_replaced_is_superseded() {
     let mut e = engine(config(60.0), Some(token("old")), T);
     let Begin::Start(id) = e.refresh(Trigger::Status, T) else { panic!() };
     e.set_token(Some(token("fresh-login")), T);
-    e.finish_refresh(id, Ok(TokenResultInput::SignedOut), T);
+    e.source_answered(id, Ok(TokenResult::SignedOut), T);
     assert!(e.has_token() && !e.is_signed_out(), "the newer login wins");
     assert!(events(&drain(&mut e)).contains(&Event::RefreshFailed { reason: Reason::Superseded, status: None }));
 }
@@ -109,16 +111,17 @@ fn signed_out_while_the_token_was_replaced_is_superseded() {
 fn the_timer_fires_in_the_window_moved_earlier_by_jitter_and_sleeps_in_slices() {
     // 10-minute token, refreshAheadSeconds 60: due 9 minutes in, up to 6 s earlier with jitter.
     let mut e = engine(config(60.0), Some(jwt_token(T, T + 600_000.0, 1)), T);
-    assert_eq!(e.timeout(T), Some(MAX_TIMER_SLICE_MS), "long waits are sliced");
-    assert_eq!(e.handle_timeout(T + 5_000.0), None, "not due yet");
+    assert_eq!(e.poll_timeout(), Some(T + MAX_TIMER_SLICE_MS), "long waits are sliced");
+    e.handle_timeout(T + 5_000.0);
+    assert_eq!(e.refreshing(), None, "not due yet");
     let mut now = T;
-    while e.handle_timeout(now).is_none() {
-        now += e.timeout(now).unwrap();
+    while e.refreshing().is_none() {
+        now = e.poll_timeout().unwrap();
+        e.handle_timeout(now);
         assert!(now <= T + 540_000.0 + 1.0, "fired late");
     }
-    assert!(now >= T + 540_000.0 - 6_000.0 - MAX_TIMER_SLICE_MS, "fired too early: {} s", (now - T) / 1000.0);
-    assert!(e.refreshing().is_some());
-    assert_eq!(e.timeout(now), None, "no timer while refreshing");
+    assert!(now >= T + 540_000.0 - 6_000.0, "fired too early: {} s", (now - T) / 1000.0);
+    assert_eq!(e.poll_timeout(), Some(now + 10_000.0), "while refreshing only its timeout is planned");
     let out = drain(&mut e);
     assert!(events(&out).contains(&Event::RefreshStart { trigger: Trigger::Timer }));
 }
@@ -126,7 +129,8 @@ fn the_timer_fires_in_the_window_moved_earlier_by_jitter_and_sleeps_in_slices() 
 #[test]
 fn a_machine_that_slept_past_the_due_time_refreshes_on_the_first_tick() {
     let mut e = engine(config(60.0), Some(jwt_token(T, T + 600_000.0, 1)), T);
-    assert!(e.handle_timeout(T + 590_000.0).is_some(), "woke 10 s before expiry");
+    e.handle_timeout(T + 590_000.0);
+    assert!(e.refreshing().is_some(), "woke 10 s before expiry");
 }
 
 #[test]
@@ -137,13 +141,14 @@ fn failures_back_off_and_stop_once_the_token_expired() {
     let mut gaps = Vec::new();
     let mut last = now;
     while now < exp + 60_000.0 {
-        if let Some(id) = e.handle_timeout(now) {
+        e.handle_timeout(now);
+        if let Some(id) = e.refreshing() {
             gaps.push(((now - last) / 1000.0).round());
             last = now;
-            e.finish_refresh(id, Err(Failure::from(Reason::NetworkError)), now);
+            e.source_answered(id, Err(Failure::from(Reason::NetworkError)), now);
         }
-        match e.timeout(now) {
-            Some(wait) => now += wait.max(1.0),
+        match e.poll_timeout() {
+            Some(at) => now = at.max(now + 1.0),
             None => break,
         }
     }
@@ -154,13 +159,13 @@ fn failures_back_off_and_stop_once_the_token_expired() {
 #[test]
 fn no_timer_without_an_expiry_a_source_or_auto_refresh() {
     let opaque = engine(config(60.0), Some(token("opaque")), T);
-    assert_eq!(opaque.timeout(T), None);
+    assert_eq!(opaque.poll_timeout(), None);
     let mut sourceless = config(60.0);
     sourceless.has_source = false;
-    assert_eq!(engine(sourceless, Some(jwt_token(T, T + 60_000.0, 1)), T).timeout(T), None);
+    assert_eq!(engine(sourceless, Some(jwt_token(T, T + 60_000.0, 1)), T).poll_timeout(), None);
     let mut manual = config(60.0);
     manual.settings.auto_refresh = false;
-    assert_eq!(engine(manual, Some(jwt_token(T, T + 60_000.0, 1)), T).timeout(T), None);
+    assert_eq!(engine(manual, Some(jwt_token(T, T + 60_000.0, 1)), T).poll_timeout(), None);
 }
 
 #[test]
@@ -169,10 +174,11 @@ fn a_refreshed_token_that_is_due_already_waits_half_its_remaining_life() {
     // the window, so the timer waits 10 s instead of refreshing in a loop.
     let mut e = engine(config(60.0), None, T);
     let Begin::Start(id) = e.refresh(Trigger::Manual, T) else { panic!() };
-    e.finish_refresh(id, answer(&jwt(T - 600_000.0, T + 20_000.0, 1)), T);
+    e.source_answered(id, answer(&jwt(T - 600_000.0, T + 20_000.0, 1)), T);
     let mut now = T;
-    while e.handle_timeout(now).is_none() {
-        now += e.timeout(now).unwrap();
+    while e.refreshing().is_none() {
+        now = e.poll_timeout().unwrap();
+        e.handle_timeout(now);
     }
     assert!((now - T - 10_000.0).abs() <= 1_000.0, "waited {} ms", now - T);
 }
@@ -188,17 +194,18 @@ fn short_lived_tokens(auto_refresh: bool) -> (u32, u32) {
     let run = |e: &mut tokenfetch_engine::Engine, id, now: f64, marker: &mut u32| {
         *marker += 1;
         let issued = (now / 1000.0).floor() * 1000.0;
-        e.finish_refresh(id, answer(&jwt(issued, issued + 8_000.0, *marker)), now);
+        e.source_answered(id, answer(&jwt(issued, issued + 8_000.0, *marker)), now);
     };
     while now < T + 80_000.0 {
-        if let Some(id) = e.handle_timeout(now) {
+        e.handle_timeout(now);
+        if let Some(id) = e.refreshing() {
             refreshes += 1;
             run(&mut e, id, now, &mut marker);
         }
         let mut call = Call::default();
         requests += 1;
         let mut step = call.next(&mut e, Input::Start, now);
-        if let Step::Wait { refresh, run: true } = step {
+        if let Step::Wait(refresh) = step {
             refreshes += 1;
             run(&mut e, refresh, now, &mut marker);
             step = call.next(&mut e, Input::Settled, now);
@@ -263,10 +270,11 @@ fn clear_and_close() {
     e.set_token(None, T);
     assert_eq!(names(&drain(&mut e)), "token-set,cleared", "setToken(null) clears");
     let Begin::Start(id) = e.refresh(Trigger::Manual, T) else { panic!() };
+    drain(&mut e);
     e.close();
-    e.finish_refresh(id, answer("late"), T);
+    e.source_answered(id, answer("late"), T);
     let out = drain(&mut e);
-    assert_eq!(names(&out), "refresh-start", "a closed client emits nothing more");
+    assert_eq!(names(&out), "", "a closed client emits nothing more");
     assert!(out.iter().any(|o| matches!(o, Output::Settled { refresh, outcome: Err(_) } if *refresh == id)));
-    assert!(!e.has_token() && e.timeout(T).is_none());
+    assert!(!e.has_token() && e.poll_timeout().is_none());
 }

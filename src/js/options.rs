@@ -16,7 +16,8 @@ use crate::error::OptionsError;
 use crate::js::events;
 use crate::options::Options;
 use crate::web::host::{call, elements, get, is_array, static_call};
-use crate::web::source::{token_result_input, AnswerFuture, Source, SourceError};
+use crate::web::source::{AnswerFuture, Source, SourceError};
+use crate::web::token_result::token_result;
 
 /// Reads options, remembering the first problem instead of stopping at it (one way out keeps
 /// the wasm small).
@@ -104,6 +105,6 @@ fn ask(callback: &JsValue) -> AnswerFuture {
             let promise = static_call("Promise", "resolve", &value).map_err(SourceError::thrown)?;
             value = JsFuture::from(promise.unchecked_into::<Promise>()).await.map_err(SourceError::thrown)?;
         }
-        Ok(token_result_input(&value))
+        token_result(&value).map_err(SourceError::from)
     })
 }

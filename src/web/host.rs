@@ -2,7 +2,6 @@
 //! set one, call a method, construct a class. One binding each instead of one per getter and
 //! method keeps the wasm's imports (and their glue) few; the host's own objects do the work.
 
-use alloc::boxed::Box;
 use alloc::string::String;
 
 use js_sys::{Array, Function, Reflect};
@@ -44,7 +43,7 @@ pub(crate) fn construct(class: &str, a: &JsValue, b: &JsValue) -> Result<JsValue
     Reflect::construct(get(&global(), class).unchecked_ref::<Function>(), &Array::of2(a, b))
 }
 
-/// `globalThis[function](a)`: `fetch`, `setTimeout`, `String`, `parseFloat`...
+/// `globalThis[function](a)`: `fetch`, `String`, `parseFloat`...
 pub(crate) fn global_call(function: &str, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
     call(&get(&global(), function), &JsValue::UNDEFINED, a, b)
 }
@@ -93,39 +92,7 @@ pub(crate) fn page_visible() -> bool {
     get(&get(&global(), "document"), "visibilityState").as_string().as_deref() != Some("hidden")
 }
 
-/// The value of a number literal the engine has already checked, by JS's own parser (correctly
-/// rounded, and no float-parsing tables in the wasm).
-pub(crate) fn parse_number(literal: &str) -> Option<f64> {
-    global_call("parseFloat", &JsValue::from_str(literal), &JsValue::UNDEFINED).ok()?.as_f64().filter(|n| !n.is_nan())
-}
-
-/// The one closure type handed to JS (timers, event listeners): the type js-sys's futures
-/// already use for promise callbacks, so the wasm holds one copy of wasm-bindgen's closure
-/// plumbing instead of one per signature. What it returns is ignored by every caller.
+/// The one closure type handed to JS for event listeners: the type js-sys's futures already use
+/// for promise callbacks, so the wasm holds one copy of wasm-bindgen's closure plumbing instead of
+/// one per signature. What it returns is ignored by every caller.
 pub(crate) type Callback = Closure<dyn FnMut(JsValue) -> Result<(), JsError>>;
-
-/// A `setTimeout` that is cleared when dropped.
-#[derive(Debug)]
-pub(crate) struct Timeout {
-    id: JsValue,
-    _callback: Callback,
-}
-
-impl Timeout {
-    /// Calls `callback` once after `ms`. One boxed closure type for every timer keeps one copy
-    /// of wasm-bindgen's closure plumbing in the wasm.
-    pub(crate) fn new(ms: u32, callback: Box<dyn FnOnce()>) -> Timeout {
-        let callback: Callback = Closure::once(move |_: JsValue| {
-            callback();
-            Ok(())
-        });
-        let id = global_call("setTimeout", callback.as_ref(), &JsValue::from(ms)).unwrap_or(JsValue::UNDEFINED);
-        Timeout { id, _callback: callback }
-    }
-}
-
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        let _ = global_call("clearTimeout", &self.id, &JsValue::UNDEFINED);
-    }
-}

@@ -1,7 +1,7 @@
-//! Futures resolved from Rust (a timer callback, an event listener, another task) instead of a
-//! JS promise round trip: a one-shot [`Signal`], a cancellable [`sleep`], [`first_of`] two
-//! futures, and [`unless_aborted`] for an `AbortSignal`; and the way back to JS promises
-//! ([`promise`], [`rejected`]).
+//! Futures resolved from Rust (an event listener, another task, the engine's outputs) instead of
+//! a JS promise round trip: a one-shot [`Signal`], [`first_of`] two futures, and
+//! [`unless_aborted`] for an `AbortSignal`; and the way back to JS promises ([`promise`],
+//! [`rejected`]). Nothing here waits for time: deadlines are the engine's.
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::web::host::{get, invoke, static_call, Callback, Timeout};
+use crate::web::host::{get, invoke, static_call, Callback};
 
 /// A value set once, and the tasks waiting for it. One type for every use (a refresh's outcome,
 /// or just "it happened": `Ok(())`), so its code exists once in the wasm.
@@ -73,14 +73,6 @@ pub(crate) fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + '
 /// `Promise.reject(error)`.
 pub(crate) fn rejected(error: &JsValue) -> Promise {
     static_call("Promise", "reject", error).unwrap_or_default().unchecked_into()
-}
-
-/// Resolves after `ms`; dropping it cancels the timer.
-pub(crate) async fn sleep(ms: u32) {
-    let elapsed = Rc::new(Signal::default());
-    let fire = Rc::clone(&elapsed);
-    let _timer = Timeout::new(ms, Box::new(move || fire.fire(Ok(()))));
-    let _ = elapsed.wait().await;
 }
 
 /// Runs both; `Ok` with `a`'s output when it finishes first, else `Err` with `b`'s. The other one

@@ -107,6 +107,7 @@ const SEQ: u32 = 3;
 const TOKEN: u32 = 4;
 const EXPIRES_AT: u32 = 5;
 const ISSUED_AT: u32 = 6;
+const BEARER: u32 = 7;
 
 fn put(object: &JsValue, field: u32, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from(field), value);
@@ -137,6 +138,7 @@ fn encode(message: &Message) -> JsValue {
         put(&object, TOKEN, &JsValue::from_str(shared.token.as_str()));
         put(&object, EXPIRES_AT, &optional(shared.expires_at_ms));
         put(&object, ISSUED_AT, &optional(shared.issued_at_ms));
+        put(&object, BEARER, &JsValue::from_bool(shared.bearer));
     }
     object
 }
@@ -153,7 +155,12 @@ fn decode(data: &JsValue) -> Option<Message> {
     };
     let token = || {
         let token = Token::parse(field(TOKEN).as_string()?).ok()?;
-        Some(Shared { token, expires_at_ms: field(EXPIRES_AT).as_f64(), issued_at_ms: field(ISSUED_AT).as_f64() })
+        Some(Shared {
+            token,
+            expires_at_ms: field(EXPIRES_AT).as_f64(),
+            issued_at_ms: field(ISSUED_AT).as_f64(),
+            bearer: field(BEARER).as_bool() == Some(true),
+        })
     };
     let from = whole(FROM)?;
     let flag = field(TO_OR_FLAG).as_bool();

@@ -28,6 +28,24 @@ export function afterPanic() {
   setTimeout(() => { for (const client of left) release(client); }, 0);
 }
 
+// --- the devserver ----------------------------------------------------------------------------
+
+/**
+ * Whether the devserver answers `GET url` right now. Synchronous (an XHR), so that the first
+ * helper a test calls can fail at once with a message instead of a test timing out: a refused
+ * connection throws here without waiting.
+ */
+export function serverAnswers(url) {
+  try {
+    const xhr = new XMLHttpRequest();
+    xhr.open("GET", url, false);
+    xhr.send();
+    return xhr.status === 200;
+  } catch {
+    return false;
+  }
+}
+
 // --- callbacks and events --------------------------------------------------------------------
 
 // A callback that returns what `kind` names and counts its calls.

@@ -49,6 +49,8 @@ extern "C" {
     pub fn live_clients() -> u32;
     #[wasm_bindgen(js_name = afterPanic)]
     fn after_panic();
+    #[wasm_bindgen(js_name = serverAnswers)]
+    fn server_answers(url: &str) -> bool;
     #[wasm_bindgen(js_name = fixedCallback)]
     pub fn fixed_callback(kind: &str) -> JsValue;
     pub fn calls(callback: &JsValue) -> u32;
@@ -151,10 +153,27 @@ extern "C" {
     pub fn dispatch_visibility_change();
 }
 
-/// A fresh namespace on the server: counters, revocations and faults of its own.
+/// A fresh namespace on the server: counters, revocations and faults of its own. Every test that
+/// needs the server starts here, so a missing server fails each of them at once, saying how to
+/// start it.
 pub fn ns(name: &str) -> String {
     clean_up_after_panics();
+    require_server();
     unique_ns(name)
+}
+
+/// Panics with how to start the devserver when it does not answer at [`SERVER`] (checked once per
+/// test binary; every later test fails just as fast).
+fn require_server() {
+    thread_local!(static ANSWERS: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() });
+    let answers = ANSWERS.with(|answers| *answers.get_or_init(|| server_answers(&format!("{SERVER}/health"))));
+    assert!(
+        answers,
+        "no tokenfetch-devserver answers at {SERVER}: start it with `cargo devserver` in the repository \
+         root (a second terminal), then run the tests again; to use another address, start it with \
+         `cargo run -p tokenfetch-devserver -- --port N --other-port M` and build the tests with \
+         TOKENFETCH_TEST_SERVER=http://127.0.0.1:N TOKENFETCH_TEST_OTHER_ORIGIN=http://127.0.0.1:M"
+    );
 }
 
 /// A token for `ns` as a JS string: it never enters wasm memory through the test itself.

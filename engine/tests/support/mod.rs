@@ -4,23 +4,11 @@
 use tokenfetch_engine::event::Event;
 use tokenfetch_engine::options::Settings;
 use tokenfetch_engine::token::Token;
-use tokenfetch_engine::token_result::TokenResultInput;
+use tokenfetch_engine::token_result::TokenResult;
 use tokenfetch_engine::{Config, Engine, Output};
 
-pub const PARSE: fn(&str) -> Option<f64> = |s| s.parse().ok();
-
-/// Unpadded base64url.
-pub fn b64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
+mod host;
+pub use host::{b64, read_claims};
 
 /// An unsigned JWT issued at `iat_ms` and expiring at `exp_ms` (whole seconds), with a marker so
 /// two tokens with the same times differ.
@@ -43,8 +31,8 @@ pub fn jwt_token(iat_ms: f64, exp_ms: f64, marker: u32) -> Token {
     token(&jwt(iat_ms, exp_ms, marker))
 }
 
-pub fn answer(text: &str) -> Result<TokenResultInput, tokenfetch_engine::Failure> {
-    Ok(TokenResultInput::Text(text.to_owned()))
+pub fn answer(text: &str) -> Result<TokenResult, tokenfetch_engine::Failure> {
+    Ok(TokenResult::from(text))
 }
 
 pub fn config(ahead_s: f64) -> Config {
@@ -53,11 +41,12 @@ pub fn config(ahead_s: f64) -> Config {
         has_source: true,
         allowed_origins: vec!["https://api.example".to_owned()],
         share_across_tabs: false,
+        read_claims,
     }
 }
 
 pub fn engine(config: Config, initial: Option<Token>, now: f64) -> Engine {
-    Engine::new(config, initial, 42, PARSE, now)
+    Engine::new(config, initial, 42, now)
 }
 
 /// Everything the engine has queued.

@@ -62,11 +62,12 @@ impl AuthState {
     }
 }
 
-/// What a token endpoint answers: `{"access_token","expires_in"}`, or an OAuth error.
+/// What a token endpoint answers: `{"access_token","expires_in","token_type"}`, or an OAuth error.
 #[derive(Debug, Default, Deserialize)]
 struct TokenAnswer {
     access_token: Option<String>,
     expires_in: Option<f64>,
+    token_type: Option<String>,
     error: Option<String>,
 }
 
@@ -84,8 +85,8 @@ pub(crate) async fn request_token(endpoint: String, state: Rc<RefCell<AuthState>
     let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
     let answer: TokenAnswer = serde_json::from_str(&text).unwrap_or_default();
     Ok(match (response.status(), answer) {
-        (200..=299, TokenAnswer { access_token: Some(token), expires_in, .. }) => {
-            TokenResult::Token { token, expires_in, expires_at: None }
+        (200..=299, TokenAnswer { access_token: Some(token), expires_in, token_type, .. }) => {
+            TokenResult::Token { token, expires_in, expires_at: None, token_type }
         }
         (401 | 403, _) => TokenResult::SignedOut,
         (400, TokenAnswer { error: Some(error), .. }) if error == "invalid_grant" => TokenResult::SignedOut,

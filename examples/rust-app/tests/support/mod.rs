@@ -14,9 +14,32 @@ pub const SERVER: &str = match option_env!("TOKENFETCH_TEST_SERVER") {
     None => "http://127.0.0.1:8787",
 };
 
-/// A fresh namespace: counters, revocations and faults of the test's own.
+/// A fresh namespace: counters, revocations and faults of the test's own. Every test starts here,
+/// so a missing devserver fails each of them at once, saying how to start it.
 pub fn ns(name: &str) -> String {
+    require_server();
     format!("{name}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+/// Panics with how to start the devserver when it does not answer at [`SERVER`]: a synchronous
+/// request, so a refused connection fails the test at once instead of letting it time out.
+fn require_server() {
+    thread_local!(static ANSWERS: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() });
+    let answers = ANSWERS.with(|answers| {
+        *answers.get_or_init(|| {
+            let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return false };
+            xhr.open_with_async("GET", &format!("{SERVER}/health"), false).is_ok()
+                && xhr.send().is_ok()
+                && xhr.status() == Ok(200)
+        })
+    });
+    assert!(
+        answers,
+        "no tokenfetch-devserver answers at {SERVER}: start it with `cargo devserver` in the repository \
+         root (a second terminal), then run the tests again; to use another address, start it with \
+         `cargo run -p tokenfetch-devserver -- --port N --other-port M` and build the tests with \
+         TOKENFETCH_TEST_SERVER=http://127.0.0.1:N"
+    );
 }
 
 /// The app's configuration against the devserver: tokens for `ns` from `/auth/token`.
