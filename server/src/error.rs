@@ -1,5 +1,7 @@
 //! The JSON error answer that handlers return through `?`.
 
+use std::borrow::Cow;
+
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +13,7 @@ use serde_json::{json, Value};
 pub struct ApiError {
     pub status: StatusCode,
     pub body: Value,
-    pub www_authenticate: Option<&'static str>,
+    pub www_authenticate: Option<Cow<'static, str>>,
 }
 
 impl ApiError {
@@ -21,7 +23,17 @@ impl ApiError {
 
     /// `401` with `WWW-Authenticate: Bearer error="invalid_token"`.
     pub fn invalid_token(body: Value) -> Self {
-        Self { www_authenticate: Some(r#"Bearer error="invalid_token""#), ..Self::new(StatusCode::UNAUTHORIZED, body) }
+        Self {
+            www_authenticate: Some(r#"Bearer error="invalid_token""#.into()),
+            ..Self::new(StatusCode::UNAUTHORIZED, body)
+        }
+    }
+
+    /// `401` with a DPoP challenge (RFC 9449 §7.1):
+    /// `DPoP error="…", error_description="…", algs="…"`. `description` must need no escaping.
+    pub fn dpop_challenge(error: &str, description: &str, algs: &str, body: Value) -> Self {
+        let challenge = format!(r#"DPoP error="{error}", error_description="{description}", algs="{algs}""#);
+        Self { www_authenticate: Some(challenge.into()), ..Self::new(StatusCode::UNAUTHORIZED, body) }
     }
 
     /// `400 {"error":"bad_request","detail":...}`.
@@ -49,7 +61,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
         if let Some(value) = self.www_authenticate {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
+            let value = match value {
+                Cow::Borrowed(s) => Ok(HeaderValue::from_static(s)),
+                Cow::Owned(s) => HeaderValue::from_str(&s),
+            };
+            if let Ok(value) = value {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
         }
         response
     }

@@ -1,5 +1,5 @@
-//! Reading request headers: the `Authorization` header (its scheme and credentials), cookies and
-//! `X-Request-Id`.
+//! Reading request headers: the `Authorization` header (its scheme and credentials), the `DPoP`
+//! proof, cookies and `X-Request-Id`.
 
 use std::borrow::Cow;
 
@@ -58,6 +58,24 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.trim())
 }
 
+/// The `DPoP` request header(s) (RFC 9449 §4.1): a request carries at most one proof.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ProofHeader<'a> {
+    Missing,
+    /// Its value (empty if it is not text, which no proof is).
+    One(&'a str),
+    Many,
+}
+
+pub fn dpop_proof(headers: &HeaderMap) -> ProofHeader<'_> {
+    let mut values = headers.get_all("dpop").iter();
+    match (values.next(), values.next()) {
+        (None, _) => ProofHeader::Missing,
+        (Some(value), None) => ProofHeader::One(value.to_str().unwrap_or("")),
+        (Some(_), Some(_)) => ProofHeader::Many,
+    }
+}
+
 /// `X-Request-Id`, if present and readable.
 pub fn request_id(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-request-id").and_then(|v| v.to_str().ok())
@@ -108,6 +126,13 @@ mod tests {
         assert_eq!(scheme_of(" bearer\tx "), "bearer");
         assert_eq!(scheme_of("Negotiate"), "Negotiate");
         assert_eq!(scheme_of(""), "");
+    }
+
+    #[test]
+    fn at_most_one_proof() {
+        assert_eq!(dpop_proof(&headers(&[])), ProofHeader::Missing);
+        assert_eq!(dpop_proof(&headers(&[("dpop", "a.b.c")])), ProofHeader::One("a.b.c"));
+        assert_eq!(dpop_proof(&headers(&[("DPoP", "a.b.c"), ("dpop", "d.e.f")])), ProofHeader::Many);
     }
 
     #[test]

@@ -5,15 +5,20 @@
 //! `refreshUrl`, or through an OAuth-style `POST /oauth/token`), serves protected and open echo
 //! routes that report the `Authorization` header they received, test controls (revocation,
 //! refresh faults, delays, chaos mode, per-namespace stats) and optionally a static directory,
-//! on two loopback ports (two origins) at once. The route table is in `routes`.
+//! on two loopback ports (two origins) at once, and DPoP (RFC 9449) per namespace: bound
+//! tokens, strictly checked proofs, nonces per origin. The route table is in `routes`.
 //!
 //! Modules, leaves first: `error`, `params`, `headers`, `clock`, `random` (request and time
-//! helpers); `tokens` (JWTs), `sessions` (rotation), `chaos` (faults), `namespace` (counters),
-//! `state` (all shared state); `gate` (protected routes' check), `echo`, `cors`; `routes`.
+//! helpers); `tokens` (JWTs), `sessions` (rotation), `chaos` (faults), `dpop` (proofs, nonces
+//! and what they saw), `namespace` (counters), `state` (all shared state); `gate` (protected
+//! routes' check), `binding` (token endpoints' DPoP step), `echo`, `scope` (per-namespace
+//! answer headers), `cors`; `routes`.
 
+mod binding;
 mod chaos;
 mod clock;
 mod cors;
+mod dpop;
 mod echo;
 mod error;
 mod gate;
@@ -22,6 +27,7 @@ mod namespace;
 mod params;
 mod random;
 mod routes;
+mod scope;
 mod sessions;
 mod state;
 mod tokens;

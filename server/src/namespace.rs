@@ -1,4 +1,5 @@
-//! One namespace's counters, revocation generation and injected faults, and the stats body.
+//! One namespace's counters, revocation generation, injected faults, clock and DPoP mode, and the
+//! stats body.
 //!
 //! Tests pick a fresh namespace (`?ns=`) each, so that their counters and faults never mix.
 
@@ -8,6 +9,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::chaos::{Chaos, Decision, TokenFault};
+use crate::clock::Clock;
+use crate::dpop::{self, Dpop};
 
 /// Counters, revocation generation and injected faults of one namespace.
 #[derive(Debug, Default)]
@@ -56,6 +59,10 @@ pub struct Namespace {
     pub refresh_fail_until: Option<Instant>,
     /// Extra delay on every protected route.
     pub delay: Duration,
+    /// The namespace's clock (`POST /control/clock`).
+    pub clock: Clock,
+    /// DPoP mode, nonces and what its checks saw.
+    pub dpop: Dpop,
 }
 
 impl Namespace {
@@ -131,6 +138,7 @@ impl Namespace {
             invalid_grants: self.invalid_grants,
             last_auth_scheme: self.last_auth_scheme.clone(),
             auth_schemes: self.auth_schemes.clone(),
+            dpop: self.dpop.counts(),
         }
     }
 }
@@ -165,6 +173,7 @@ pub struct Stats {
     pub invalid_grants: u64,
     pub last_auth_scheme: Option<String>,
     pub auth_schemes: BTreeMap<String, u64>,
+    pub dpop: dpop::Counts,
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@
 //! "reuse interval", Okta's "grace period"), for clients that race or lose an answer: the late
 //! caller then gets the session's current refresh token again, and nothing is revoked.
 //!
+//! A session opened with a DPoP key (RFC 9449 §5) is bound to it for life: its refresh grants
+//! must be proven with that key.
+//!
 //! Sans-IO: callers pass the time and the fresh random successor; nothing here sleeps, reads a
 //! clock or speaks HTTP.
 
@@ -30,6 +33,8 @@ struct Session {
     /// The one refresh token of the family that has not been spent.
     current: String,
     revoked: bool,
+    /// Thumbprint of the DPoP key the session is bound to.
+    jkt: Option<String>,
 }
 
 /// Every refresh token handed out: its session and when it was spent.
@@ -76,17 +81,27 @@ pub struct Sessions {
 impl Sessions {
     /// Opens a session of `ns` whose first refresh token is `refresh_token` (a fresh random
     /// value from the caller).
-    pub fn open(&mut self, ns: &str, policy: Policy, refresh_token: String) {
+    pub fn open(&mut self, ns: &str, policy: Policy, refresh_token: String, jkt: Option<String>) {
         let id = self.next_id;
         self.next_id += 1;
         self.tokens.insert(refresh_token.clone(), Issued { session: id, spent_at: None });
-        self.sessions.insert(id, Session { ns: ns.to_owned(), policy, current: refresh_token, revoked: false });
+        let session = Session { ns: ns.to_owned(), policy, current: refresh_token, revoked: false, jkt };
+        self.sessions.insert(id, session);
+    }
+
+    fn session_of(&self, refresh_token: &str) -> Option<&Session> {
+        let issued = self.tokens.get(refresh_token)?;
+        self.sessions.get(&issued.session)
     }
 
     /// The namespace of the session `refresh_token` belongs to, if any (revoked ones too).
     pub fn ns_of(&self, refresh_token: &str) -> Option<&str> {
-        let issued = self.tokens.get(refresh_token)?;
-        self.sessions.get(&issued.session).map(|s| s.ns.as_str())
+        self.session_of(refresh_token).map(|s| s.ns.as_str())
+    }
+
+    /// The DPoP key the session of `refresh_token` is bound to, if it is.
+    pub fn jkt_of(&self, refresh_token: &str) -> Option<&str> {
+        self.session_of(refresh_token).and_then(|s| s.jkt.as_deref())
     }
 
     /// Redeems `presented` at `now`; `successor` becomes the session's next refresh token if the
@@ -152,7 +167,7 @@ mod tests {
     fn each_grant_spends_the_token_and_hands_out_its_successor() {
         let mut s = Sessions::default();
         let t = Instant::now();
-        s.open("a", STRICT, "r0".into());
+        s.open("a", STRICT, "r0".into(), None);
         assert_eq!(s.ns_of("r0"), Some("a"));
         let r1 = rotated(s.redeem("r0", "r1".into(), t));
         assert_eq!(r1, "r1");
@@ -171,8 +186,8 @@ mod tests {
     fn reuse_revokes_the_whole_family() {
         let mut s = Sessions::default();
         let t = Instant::now();
-        s.open("a", STRICT, "r0".into());
-        s.open("b", STRICT, "other".into());
+        s.open("a", STRICT, "r0".into(), None);
+        s.open("b", STRICT, "other".into(), None);
         rotated(s.redeem("r0", "r1".into(), t));
         // r0 again: reuse. The session dies, its current token r1 with it.
         assert_eq!(s.redeem("r0", "x".into(), t), Redemption::Reused { ns: "a".into(), revoked_now: true });
@@ -191,7 +206,7 @@ mod tests {
         let mut s = Sessions::default();
         let t = Instant::now();
         let policy = Policy { ttl: 5, reuse_interval: Duration::from_secs(2) };
-        s.open("a", policy, "r0".into());
+        s.open("a", policy, "r0".into(), None);
         rotated(s.redeem("r0", "r1".into(), t));
         // A racing second caller with r0 gets the current token, r1; nothing new is issued.
         let again = s.redeem("r0", "unused".into(), t + Duration::from_millis(1999));
@@ -207,11 +222,23 @@ mod tests {
     }
 
     #[test]
+    fn a_bound_session_stays_bound_through_rotation() {
+        let mut s = Sessions::default();
+        let t = Instant::now();
+        s.open("a", STRICT, "r0".into(), Some("jkt".into()));
+        s.open("a", STRICT, "p0".into(), None);
+        assert_eq!(s.jkt_of("r0"), Some("jkt"));
+        rotated(s.redeem("r0", "r1".into(), t));
+        assert_eq!((s.jkt_of("r0"), s.jkt_of("r1")), (Some("jkt"), Some("jkt")));
+        assert_eq!((s.jkt_of("p0"), s.jkt_of("nope")), (None, None));
+    }
+
+    #[test]
     fn ending_forgets_every_token_of_the_session() {
         let mut s = Sessions::default();
         let t = Instant::now();
-        s.open("a", STRICT, "r0".into());
-        s.open("b", STRICT, "b0".into());
+        s.open("a", STRICT, "r0".into(), None);
+        s.open("b", STRICT, "b0".into(), None);
         rotated(s.redeem("r0", "r1".into(), t));
         // Logging out with a spent token still ends the session.
         assert!(s.end("r0"));

@@ -62,14 +62,20 @@ impl AppState {
         lock(&self.inner.namespaces).remove(ns);
     }
 
-    /// Opens a session of `ns` whose first refresh token is `refresh_token`.
-    pub fn open_session(&self, ns: &str, policy: Policy, refresh_token: String) {
-        lock(&self.inner.sessions).open(ns, policy, refresh_token);
+    /// Opens a session of `ns` whose first refresh token is `refresh_token`, bound to the DPoP
+    /// key `jkt` if given.
+    pub fn open_session(&self, ns: &str, policy: Policy, refresh_token: String, jkt: Option<String>) {
+        lock(&self.inner.sessions).open(ns, policy, refresh_token, jkt);
     }
 
     /// The namespace of the session `refresh_token` belongs to.
     pub fn session_ns(&self, refresh_token: &str) -> Option<String> {
         lock(&self.inner.sessions).ns_of(refresh_token).map(str::to_owned)
+    }
+
+    /// The DPoP key the session of `refresh_token` is bound to.
+    pub fn session_jkt(&self, refresh_token: &str) -> Option<String> {
+        lock(&self.inner.sessions).jkt_of(refresh_token).map(str::to_owned)
     }
 
     /// See [`Sessions::redeem`].

@@ -1,5 +1,6 @@
 //! HS256 access tokens, minted and checked with jwt-compact: signature and shape, then the
-//! server's own verdict (strict expiry, revocation by generation).
+//! server's own verdict (strict expiry, revocation by generation). A DPoP-bound token carries
+//! its key's thumbprint as `cnf.jkt` (RFC 9449 §6.1).
 
 use chrono::{DateTime, Utc};
 use jwt_compact::alg::{Hs256, Hs256Key};
@@ -23,6 +24,14 @@ pub struct Claims {
     pub exp: i64,
     /// Random token id (hex).
     pub jti: String,
+    /// `cnf.jkt`: the thumbprint of the DPoP key the token is bound to.
+    pub jkt: Option<String>,
+}
+
+/// The confirmation claim of a bound token.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cnf {
+    jkt: String,
 }
 
 /// The claims beside the registered `iat` and `exp`, which jwt-compact's `Claims` carries.
@@ -32,6 +41,8 @@ struct Custom {
     ns: String,
     gen: u64,
     jti: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cnf: Option<Cnf>,
 }
 
 /// Why a bearer token was refused; the string goes in the 401 body as `reason`.
@@ -83,14 +94,16 @@ impl TokenKeys {
     }
 
     /// Signs a token for `ns` at generation `gen`, issued at `now` and valid for `ttl` seconds
-    /// (any `ttl`: zero or negative gives a token that is already expired).
-    pub fn mint(&self, ns: &str, gen: u64, ttl: i64, now: i64) -> Result<String, MintError> {
+    /// (any `ttl`: zero or negative gives a token that is already expired), bound to the DPoP
+    /// key whose thumbprint is `jkt` if given.
+    pub fn mint(&self, ns: &str, gen: u64, ttl: i64, now: i64, jkt: Option<&str>) -> Result<String, MintError> {
         let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).ok_or(MintError);
         let mut claims = jwt_compact::Claims::new(Custom {
             sub: format!("user-{ns}"),
             ns: ns.to_owned(),
             gen,
             jti: random_hex(16).map_err(|_| MintError)?,
+            cnf: jkt.map(|jkt| Cnf { jkt: jkt.to_owned() }),
         });
         claims.issued_at = Some(at(now)?);
         claims.expiration = Some(at(now.saturating_add(ttl))?);
@@ -115,6 +128,7 @@ impl TokenKeys {
                         iat: iat.timestamp(),
                         exp: exp.timestamp(),
                         jti: claims.custom.jti.clone(),
+                        jkt: claims.custom.cnf.as_ref().map(|cnf| cnf.jkt.clone()),
                     }),
                     // Signed by us but without the times we always set: not one of ours.
                     _ => Inspection::Rejected(Reason::Malformed),
@@ -183,7 +197,7 @@ mod tests {
     fn mint_then_validate() {
         let keys = TokenKeys::generate().expect("random");
         let now = now_secs();
-        let token = keys.mint("alpha", 3, 20, now).expect("mint");
+        let token = keys.mint("alpha", 3, 20, now, None).expect("mint");
         let claims = signed(&keys, &token);
         assert_eq!(claims.sub, "user-alpha");
         assert_eq!(claims.ns, "alpha");
@@ -198,7 +212,7 @@ mod tests {
     #[test]
     fn wire_format_is_a_plain_hs256_jwt() {
         let keys = TokenKeys::from_secret(b"k");
-        let token = keys.mint("a", 1, 8, 1_700_000_000).expect("mint");
+        let token = keys.mint("a", 1, 8, 1_700_000_000, None).expect("mint");
         assert_eq!(part(&token, 0), json!({"alg": "HS256", "typ": "JWT"}));
         let claims = part(&token, 1);
         assert_eq!(claims["iat"], 1_700_000_000);
@@ -213,7 +227,7 @@ mod tests {
         let keys = TokenKeys::from_secret(b"k");
         let now = 1_700_000_000;
         for ttl in [2, 8, 0, -5, 365 * 24 * 3600] {
-            let claims = signed(&keys, &keys.mint("a", 0, ttl, now).expect("mint"));
+            let claims = signed(&keys, &keys.mint("a", 0, ttl, now, None).expect("mint"));
             assert_eq!((claims.iat, claims.exp), (now, now + ttl), "ttl {ttl}");
         }
     }
@@ -222,12 +236,12 @@ mod tests {
     fn expiry_is_strict() {
         let keys = TokenKeys::generate().expect("random");
         let now = 1_000_000;
-        let claims = signed(&keys, &keys.mint("a", 0, 5, now).expect("mint"));
+        let claims = signed(&keys, &keys.mint("a", 0, 5, now, None).expect("mint"));
         assert_eq!(verdict(&claims, now + 4, 0), Ok(()));
         assert_eq!(verdict(&claims, now + 5, 0), Err(Reason::Expired));
         // ttl 0 or negative: already expired, but the claims are still readable.
         for ttl in [0, -30] {
-            let claims = signed(&keys, &keys.mint("a", 0, ttl, now).expect("mint"));
+            let claims = signed(&keys, &keys.mint("a", 0, ttl, now, None).expect("mint"));
             assert_eq!(claims.ns, "a");
             assert_eq!(verdict(&claims, now, 0), Err(Reason::Expired));
         }
@@ -237,7 +251,7 @@ mod tests {
     fn older_generation_is_revoked() {
         let keys = TokenKeys::generate().expect("random");
         let now = now_secs();
-        let claims = signed(&keys, &keys.mint("a", 1, 60, now).expect("mint"));
+        let claims = signed(&keys, &keys.mint("a", 1, 60, now, None).expect("mint"));
         assert_eq!(verdict(&claims, now, 1), Ok(()));
         assert_eq!(verdict(&claims, now, 2), Err(Reason::Revoked));
     }
@@ -246,12 +260,12 @@ mod tests {
     fn foreign_key_and_garbage_are_rejected() {
         let keys = TokenKeys::generate().expect("random");
         let other = TokenKeys::generate().expect("random");
-        let token = other.mint("a", 0, 60, now_secs()).expect("mint");
+        let token = other.mint("a", 0, 60, now_secs(), None).expect("mint");
         assert_eq!(keys.inspect(&token), Inspection::Rejected(Reason::BadSignature));
 
         // Tampered payload with the original signature.
-        let good = keys.mint("a", 0, 60, now_secs()).expect("mint");
-        let forged = keys.mint("b", 0, 60, now_secs()).expect("mint");
+        let good = keys.mint("a", 0, 60, now_secs(), None).expect("mint");
+        let forged = keys.mint("b", 0, 60, now_secs(), None).expect("mint");
         let parts: Vec<&str> = good.split('.').collect();
         let forged_parts: Vec<&str> = forged.split('.').collect();
         let tampered = format!("{}.{}.{}", parts[0], forged_parts[1], parts[2]);
@@ -287,6 +301,17 @@ mod tests {
             keys.inspect(&forge(b"k", &json!({"alg": "HS512"}), &full)),
             Inspection::Rejected(Reason::BadSignature)
         );
+    }
+
+    #[test]
+    fn a_bound_token_carries_cnf_jkt() {
+        let keys = TokenKeys::from_secret(b"k");
+        let token = keys.mint("a", 0, 8, 1_700_000_000, Some("thumb")).expect("mint");
+        assert_eq!(part(&token, 1)["cnf"], json!({"jkt": "thumb"}));
+        assert_eq!(signed(&keys, &token).jkt.as_deref(), Some("thumb"));
+        let plain = keys.mint("a", 0, 8, 1_700_000_000, None).expect("mint");
+        assert!(part(&plain, 1).get("cnf").is_none());
+        assert_eq!(signed(&keys, &plain).jkt, None);
     }
 
     #[test]

@@ -255,3 +255,148 @@ export function oauthCallback(origin, session, { ttl, delayMs } = {}) {
   fn.refused = 0;
   return fn;
 }
+
+// DPoP (RFC 9449) test controls. A namespace in DPoP mode binds the tokens its token endpoints
+// issue to the key of the request's proof (`cnf.jkt`, `token_type: "DPoP"`), or to `dpop_jkt`;
+// its protected routes then demand `Authorization: DPoP <token>` with a proof of that key, and
+// refuse the token sent as Bearer. Nonces are kept per origin (the devserver's two ports are two
+// origins) and every answer to that origin carries the current one in `DPoP-Nonce`.
+
+/**
+ * One request the namespace's DPoP checks judged (`GET /control/dpop-log`). Proof fields are
+ * what the proof said, as far as it could be read; never a token or a proof itself.
+ * @typedef {object} DpopLogEntry
+ * @property {number} seq order of arrival, from 1
+ * @property {"token" | "resource"} endpoint a token endpoint, or a protected route
+ * @property {string} route the path
+ * @property {string} origin the origin the request was sent to, e.g. "http://127.0.0.1:8788"
+ * @property {string} method
+ * @property {string} expectedHtu the `htu` the server expected
+ * @property {string | null} scheme the `Authorization` scheme as sent (protected routes)
+ * @property {boolean} proof a `DPoP` header came
+ * @property {string | null} htm
+ * @property {string | null} htu
+ * @property {number | null} iat the proof's `iat`
+ * @property {string | null} jti
+ * @property {string | null} jkt thumbprint of the proof's key
+ * @property {string | null} nonce the nonce the proof carried
+ * @property {number} serverTime the server's clock (the namespace's) at the check, seconds
+ * @property {"current" | "previous" | "missing" | "stale" | null} nonceCheck null: not checked
+ * @property {boolean | null} athMatched null: no token to hash (token endpoints) or not reached
+ * @property {string | null} boundJkt the key the token or session is bound to
+ * @property {boolean} accepted
+ * @property {string | null} reason why it was refused: `use_dpop_nonce`, `missing_proof`,
+ *   `multiple_proofs`, `malformed_proof`, `bad_typ`, `bad_alg`, `bad_jwk`, `private_jwk`,
+ *   `bad_signature`, `bad_claims`, `htm_mismatch`, `htu_mismatch`, `iat_out_of_window`,
+ *   `jti_reused`, `ath_missing`, `ath_mismatch`, `jkt_mismatch`, `bearer_for_bound_token`,
+ *   `unbound_token`, or `token_expired` / `token_revoked` / `token_malformed` / … for a good
+ *   proof with a bad token
+ */
+
+/**
+ * What a namespace's DPoP checks saw (`GET /control/dpop-log`).
+ * @typedef {object} DpopLog
+ * @property {string} ns
+ * @property {boolean} enabled
+ * @property {"required" | "off" | null} nonce
+ * @property {number | null} rotate accepted uses after which a nonce rotates (0: never by itself)
+ * @property {number} serverTime
+ * @property {DpopLogEntry[]} entries in order (the last 10,000)
+ * @property {number} dropped entries pushed out by that bound
+ * @property {Record<string, { current: string, previous: string | null, issued: string[] }>} nonces
+ *   per origin
+ * @property {string[]} keys thumbprints of the keys whose proofs' signatures verified, first seen first
+ * @property {{ enabled: boolean, proofs: number, accepted: number, refused: number,
+ *   nonceChallenges: number, boundTokensIssued: number }} counts also `stats(...).dpop`
+ */
+
+/**
+ * Switches DPoP mode on for `ns` (`POST /control/dpop`); again to change its settings.
+ * @param {string} origin
+ * @param {string} ns
+ * @param {{ nonce?: "required" | "off", rotate?: number }} [options] nonces required (default)
+ *   or not; rotate a nonce after that many accepted uses (default 0: only `rotateNonce` does)
+ * @returns {Promise<{ ns: string, enabled: boolean, nonce: string, rotate: number }>}
+ */
+export function enableDpop(origin, ns, { nonce, rotate } = {}) {
+  return control(origin, url("", "/control/dpop", { ns, nonce, rotate }));
+}
+
+/**
+ * Switches DPoP mode off for `ns` (tokens already bound stay bound; the log stays).
+ * @param {string} origin
+ * @param {string} ns
+ */
+export function disableDpop(origin, ns) {
+  return control(origin, url("", "/control/dpop", { ns, mode: "off" }));
+}
+
+/**
+ * Gives `ns` new nonces (`POST /control/dpop-rotate`): for `nonceOrigin` only (e.g. the second
+ * origin, "http://127.0.0.1:8788"), else for every origin that has one. The previous nonce stays
+ * accepted until the next rotation.
+ * @param {string} origin
+ * @param {string} ns
+ * @param {{ nonceOrigin?: string }} [options]
+ * @returns {Promise<{ ns: string, nonces: Record<string, string> }>} the current nonce per origin
+ */
+export function rotateNonce(origin, ns, { nonceOrigin } = {}) {
+  return control(origin, url("", "/control/dpop-rotate", { ns, origin: nonceOrigin }));
+}
+
+/**
+ * Everything the DPoP checks of `ns` saw.
+ * @param {string} origin
+ * @param {string} ns
+ * @returns {Promise<DpopLog>}
+ */
+export async function dpopLog(origin, ns) {
+  return json(await fetch(url(origin, "/control/dpop-log", { ns })), "GET /control/dpop-log");
+}
+
+/**
+ * Moves the server's clock for `ns` (`POST /control/clock`): `offsetSeconds` ahead (behind if
+ * negative; 0 puts it back). Token `iat`/`exp`, expiry, the proof `iat` window (60 s either way)
+ * and the `Date` header of that namespace's answers follow; other namespaces keep the real clock.
+ * @param {string} origin
+ * @param {string} ns
+ * @param {number} offsetSeconds
+ * @returns {Promise<{ ns: string, offsetSeconds: number, serverTime: number }>}
+ */
+export function shiftServerClock(origin, ns, offsetSeconds) {
+  return control(origin, url("", "/control/clock", { ns, offsetSeconds }));
+}
+
+/**
+ * Mints an access token bound to the DPoP key whose thumbprint is `dpopJkt`
+ * (`POST /auth/token?dpop_jkt`, no proof needed; `ns` must be in DPoP mode), as a provider does
+ * after an authorization request with `dpop_jkt`. With `bearer: true` instead, a plain Bearer
+ * token in DPoP mode (the client's Bearer fallback).
+ * @param {string} origin
+ * @param {string} ns
+ * @param {number} ttl lifetime in seconds
+ * @param {{ dpopJkt?: string, bearer?: boolean }} options
+ * @returns {Promise<TokenBody>} `{ access_token, token_type: "DPoP" | "Bearer", expires_in }`
+ */
+export async function issueDpopToken(origin, ns, ttl, { dpopJkt, bearer } = {}) {
+  const params = { ns, ttl, dpop_jkt: dpopJkt, bearer: bearer ? 1 : undefined };
+  const response = await fetch(url(origin, "/auth/token", params), { method: "POST" });
+  return json(response, "POST /auth/token");
+}
+
+/**
+ * Opens an OAuth-style session bound to the DPoP key whose thumbprint is `dpopJkt`
+ * (`POST /oauth/login?dpop_jkt`): the access token is bound to it, and every refresh grant of the
+ * session must carry a proof of that key (`auth: "proof"`), else `400 invalid_dpop_proof`.
+ * @param {string} origin
+ * @param {string} ns a namespace in DPoP mode
+ * @param {string} dpopJkt the client's `dpopThumbprint()`
+ * @param {{ ttl?: number, reuseInterval?: number }} [options] as for `oauthLogin`
+ * @returns {Promise<TokenBody>} `{ access_token, token_type: "DPoP", expires_in, refresh_token }`
+ */
+export async function oauthLoginBound(origin, ns, dpopJkt, { ttl, reuseInterval } = {}) {
+  const response = await fetch(url(origin, "/oauth/login", { ns, ttl, reuseInterval, dpop_jkt: dpopJkt }), {
+    method: "POST",
+  });
+  return json(response, "POST /oauth/login");
+}

@@ -1,6 +1,6 @@
 //! Token grants shared by the `/auth` and `/oauth` routes: the access-token answer, opening a
 //! login session, and redeeming a refresh token (the flow behind both `/auth/refresh` and
-//! `/oauth/token`).
+//! `/oauth/token`). Their DPoP step is `binding`'s.
 
 use std::time::Instant;
 
@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use crate::binding::{bind, Opens, TokenRequest};
 use crate::chaos::TokenFault;
-use crate::clock::{now_secs, pause};
+use crate::clock::pause;
 use crate::error::ApiError;
-use crate::params::Params;
 use crate::random::random_hex;
+use crate::scope::Scope;
 use crate::sessions::{Grant, Policy, Redemption};
 use crate::state::AppState;
 
@@ -23,16 +24,20 @@ pub const SESSION_COOKIE: &str = "tf_session";
 /// Random bytes in a refresh token.
 const REFRESH_TOKEN_BYTES: usize = 32;
 
-/// `{"access_token","token_type":"Bearer","expires_in"}` for a fresh token of `ns`.
-pub fn issue(state: &AppState, ns: &str, ttl: i64) -> Result<Map<String, Value>, ApiError> {
-    let gen = state.with_ns(ns, |n| {
+/// `{"access_token","token_type","expires_in"}` for a fresh token of `ns`, issued on the
+/// namespace's clock: `token_type` is `"DPoP"` for a token bound to the key `jkt`, else `"Bearer"`.
+pub fn issue(state: &AppState, ns: &str, ttl: i64, jkt: Option<&str>) -> Result<Map<String, Value>, ApiError> {
+    let (gen, now) = state.with_ns(ns, |n| {
         n.tokens_issued += 1;
-        n.generation
+        if jkt.is_some() {
+            n.dpop.count_bound_token();
+        }
+        (n.generation, n.clock.now_secs())
     });
-    let token = state.keys().mint(ns, gen, ttl, now_secs()).map_err(|_| ApiError::internal())?;
+    let token = state.keys().mint(ns, gen, ttl, now, jkt).map_err(|_| ApiError::internal())?;
     let mut body = Map::new();
     body.insert("access_token".into(), token.into());
-    body.insert("token_type".into(), "Bearer".into());
+    body.insert("token_type".into(), if jkt.is_some() { "DPoP" } else { "Bearer" }.into());
     body.insert("expires_in".into(), ttl.into());
     Ok(body)
 }
@@ -41,14 +46,22 @@ fn new_refresh_token() -> Result<String, ApiError> {
     random_hex(REFRESH_TOKEN_BYTES).map_err(|_| ApiError::internal())
 }
 
-/// Opens a session from the login parameters `?ns&ttl&reuseInterval`: answers the first access
-/// token and the session's first refresh token.
-pub fn login(state: &AppState, params: &Params) -> Result<(Map<String, Value>, String), ApiError> {
+/// Opens a session from the login parameters `?ns&ttl&reuseInterval&dpop_jkt&bearer`: answers
+/// the first access token and the session's first refresh token. A login bound to a DPoP key
+/// (its proof's or `dpop_jkt`) binds the session.
+pub fn login(
+    state: &AppState,
+    request: &TokenRequest<'_>,
+    scope: &Scope,
+) -> Result<(Map<String, Value>, String), ApiError> {
+    let params = request.params;
     let ns = params.ns_or_default()?;
+    scope.set(&ns);
     let policy = Policy { ttl: params.ttl(state.default_ttl())?, reuse_interval: params.secs("reuseInterval")? };
+    let jkt = bind(state, &ns, request, Opens::Yes, None)?;
     let refresh_token = new_refresh_token()?;
-    let body = issue(state, &ns, policy.ttl)?;
-    state.open_session(&ns, policy, refresh_token.clone());
+    let body = issue(state, &ns, policy.ttl, jkt.as_deref())?;
+    state.open_session(&ns, policy, refresh_token.clone(), jkt);
     state.with_ns(&ns, |n| n.sessions_opened += 1);
     Ok((body, refresh_token))
 }
@@ -92,17 +105,20 @@ impl Channel {
     }
 }
 
-/// Redeems `presented` (`?ttl&delay&ns`): counts the call, waits `?delay`, then answers 503 if
-/// the namespace's refresh endpoint is broken (`/control/refresh-fail`), a chaos token fault if
-/// chaos mode says so (the token is then not spent), and otherwise rotates the token: a new
-/// access token (`?ttl`, else the session's) with the successor refresh token, or `invalid_grant`
-/// for a reused token (which revokes the session) or one of a revoked session.
+/// Redeems `presented` (`?ttl&delay&ns&bearer`): counts the call, waits `?delay`, checks its
+/// DPoP side (`binding`; a refused proof spends nothing), then answers 503 if the namespace's
+/// refresh endpoint is broken (`/control/refresh-fail`), a chaos token fault if chaos mode says
+/// so (the token is then not spent), and otherwise rotates the token: a new access token
+/// (`?ttl`, else the session's) with the successor refresh token, or `invalid_grant` for a
+/// reused token (which revokes the session) or one of a revoked session.
 pub async fn refresh(
     state: &AppState,
     presented: Option<&str>,
-    params: &Params,
+    request: &TokenRequest<'_>,
+    scope: &Scope,
     channel: Channel,
 ) -> Result<Response, ApiError> {
+    let params = request.params;
     let delay = params.millis("delay")?;
     let ttl = params.maybe_ttl()?;
     let known_ns = presented.and_then(|token| state.session_ns(token));
@@ -110,6 +126,7 @@ pub async fn refresh(
         Some(ns) => ns.clone(),
         None => params.ns_or_default()?,
     };
+    scope.set(&ns);
     let (failing, fault) = state.with_ns(&ns, |n| {
         n.refresh_calls += 1;
         let now = Instant::now();
@@ -125,6 +142,8 @@ pub async fn refresh(
         }
         return Err(channel.unknown());
     };
+    let session_jkt = state.session_jkt(presented);
+    let jkt = bind(state, &ns, request, Opens::No, session_jkt.as_deref())?;
     if failing {
         return Err(ApiError::refresh_unavailable());
     }
@@ -133,7 +152,7 @@ pub async fn refresh(
     }
     let redemption = state.redeem(presented, new_refresh_token()?, Instant::now());
     let grant = settle(state, &ns, redemption, channel)?;
-    let mut body = issue(state, &grant.ns, ttl.unwrap_or(grant.policy.ttl))?;
+    let mut body = issue(state, &grant.ns, ttl.unwrap_or(grant.policy.ttl), jkt.as_deref())?;
     Ok(match channel {
         Channel::Cookie => {
             let cookie = session_cookie(&grant.refresh_token)?;

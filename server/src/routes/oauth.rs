@@ -7,22 +7,33 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::Json;
 use serde_json::{Map, Value};
 
 use super::grant::{self, Channel};
+use crate::binding::TokenRequest;
+use crate::dpop::target::Target;
 use crate::echo::body_error;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::scope::Scope;
 use crate::state::AppState;
 
-/// `POST /oauth/login?ns&ttl&reuseInterval`: opens a session and answers
+/// `POST /oauth/login?ns&ttl&reuseInterval&dpop_jkt&bearer`: opens a session and answers
 /// `{access_token, token_type, expires_in, refresh_token}` (no cookie).
-pub async fn login(State(state): State<AppState>, uri: Uri) -> Result<Json<Map<String, Value>>, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    scope: Scope,
+) -> Result<Json<Map<String, Value>>, ApiError> {
     let params = Params::from_uri(&uri)?;
-    let (mut body, refresh_token) = grant::login(&state, &params)?;
+    let target = Target::of(&method, &uri, &headers);
+    let request = TokenRequest { target: &target, headers: &headers, params: &params };
+    let (mut body, refresh_token) = grant::login(&state, &request, &scope)?;
     body.insert("refresh_token".into(), refresh_token.into());
     Ok(Json(body))
 }
@@ -59,13 +70,15 @@ fn fields(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, A
     Ok(fields)
 }
 
-/// `POST /oauth/token?ttl&delay&ns` with `grant_type=refresh_token&refresh_token=…`: rotates the
-/// refresh token and answers `{access_token, token_type, expires_in, refresh_token}`; a reused
-/// token revokes its session and answers `400 {"error":"invalid_grant"}`.
+/// `POST /oauth/token?ttl&delay&ns&bearer` with `grant_type=refresh_token&refresh_token=…`:
+/// rotates the refresh token and answers `{access_token, token_type, expires_in, refresh_token}`;
+/// a reused token revokes its session and answers `400 {"error":"invalid_grant"}`.
 pub async fn token(
     State(state): State<AppState>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
+    scope: Scope,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let params = Params::from_uri(&uri)?;
@@ -86,5 +99,7 @@ pub async fn token(
         None | Some("") => return Err(invalid_request("missing refresh_token")),
         Some(token) => token,
     };
-    grant::refresh(&state, Some(presented), &params, Channel::Body).await
+    let target = Target::of(&method, &uri, &headers);
+    let request = TokenRequest { target: &target, headers: &headers, params: &params };
+    grant::refresh(&state, Some(presented), &request, &scope, Channel::Body).await
 }

@@ -14,6 +14,7 @@ use crate::echo::{body_error, report};
 use crate::error::ApiError;
 use crate::headers::request_id;
 use crate::params::Params;
+use crate::scope::Scope;
 use crate::state::AppState;
 
 /// `GET /health`.
@@ -28,10 +29,13 @@ pub async fn echo(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    scope: Scope,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let params = Params::from_uri(&uri)?;
     let ns = params.ns_or_default()?;
+    // Its answers carry the namespace's `Date` and nonce too: clients learn both from any answer.
+    scope.set(&ns);
     let delay = params.millis("delay")?;
     let has_authorization = headers.contains_key(header::AUTHORIZATION);
     state.with_ns(&ns, |n| {

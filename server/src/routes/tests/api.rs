@@ -63,7 +63,7 @@ async fn delayed_request_keeps_its_arrival_verdict() {
 async fn rejection_reasons() {
     let app = app();
     let expired = format!("Bearer {}", token(&app, "ns=r&ttl=0").await);
-    let foreign = TokenKeys::from_secret(b"other").mint("r", 0, 60, now_secs()).expect("mint");
+    let foreign = TokenKeys::from_secret(b"other").mint("r", 0, 60, now_secs(), None).expect("mint");
     let foreign = format!("Bearer {foreign}");
     for (auth, reason) in [
         (None, "missing"),

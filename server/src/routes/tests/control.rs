@@ -156,8 +156,13 @@ async fn stats_keep_every_counter_name() {
         "invalidGrants",
         "lastAuthScheme",
         "authSchemes",
+        "dpop",
     ] {
         assert!(seen.get(name).is_some(), "{name} missing from {seen}");
     }
-    assert_eq!(seen.as_object().unwrap().len(), 24, "{seen}");
+    assert_eq!(seen.as_object().unwrap().len(), 25, "{seen}");
+    let dpop = &seen["dpop"];
+    for name in ["enabled", "proofs", "accepted", "refused", "nonceChallenges", "boundTokensIssued"] {
+        assert!(dpop.get(name).is_some(), "dpop.{name} missing from {seen}");
+    }
 }

@@ -19,6 +19,18 @@ async fn cors_and_preflight() {
     assert_eq!(headers["access-control-allow-headers"], "content-type");
     assert_eq!(headers["access-control-allow-credentials"], "true");
 
+    // The second origin's DPoP requests: the DPoP header may be sent, the nonce and the
+    // challenge read.
+    let asked = [("origin", "http://127.0.0.1:8788"), ("access-control-request-headers", "authorization,dpop")];
+    let (status, headers, _) = call(&app, "OPTIONS", "/api/me", &asked).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(headers["access-control-allow-headers"], "authorization,dpop");
+    let (_, headers, _) = call(&app, "OPTIONS", "/api/me", &[("origin", "http://127.0.0.1:8788")]).await;
+    assert!(headers["access-control-allow-headers"].to_str().unwrap().contains("DPoP"));
+    let (_, headers, _) = call(&app, "GET", "/api/me", &[("origin", "http://127.0.0.1:8788")]).await;
+    let exposed = headers["access-control-expose-headers"].to_str().unwrap();
+    assert!(exposed.contains("DPoP-Nonce") && exposed.contains("WWW-Authenticate"), "{exposed}");
+
     let (status, headers, _) = call(&app, "GET", "/nope", &[("origin", "http://127.0.0.1:9")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers["access-control-allow-origin"], "http://127.0.0.1:9");

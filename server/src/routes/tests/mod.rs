@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod control;
 mod cors;
+mod dpop;
 mod oauth;
 mod open;
 
