@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-use crate::driver::Shared;
+use crate::driver::{Auth, Shared};
 use crate::error::{OptionsError, RefreshError};
 use crate::options::Options;
 
@@ -52,12 +52,12 @@ impl Client {
     /// Like the browser's `fetch(request)`, with the token for allowed origins and one refresh
     /// and retry on a `refreshOn` status. The request is read now (its body is used).
     pub fn fetch(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.fetch(request, &JsValue::UNDEFINED, false))
+        self.send(self.shared.fetch(request, &JsValue::UNDEFINED, Auth::Token))
     }
 
     /// `fetch` of a URL, relative ones resolved against `base_url` (or the page).
     pub fn fetch_with_str(&self, url: &str) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.fetch(&JsValue::from_str(url), &JsValue::UNDEFINED, false))
+        self.send(self.shared.fetch(&JsValue::from_str(url), &JsValue::UNDEFINED, Auth::Token))
     }
 
     /// `fetch(url, init)`.
@@ -66,12 +66,50 @@ impl Client {
         url: &str,
         init: &RequestInit,
     ) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.fetch(&JsValue::from_str(url), init, false))
+        self.send(self.shared.fetch(&JsValue::from_str(url), init, Auth::Token))
     }
 
     /// `fetch` without the token and the refresh handling (`auth: false` in JS).
     pub fn fetch_without_token(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
-        self.send(self.shared.fetch(request, &JsValue::UNDEFINED, true))
+        self.send(self.shared.fetch(request, &JsValue::UNDEFINED, Auth::Off))
+    }
+
+    /// `fetch` with a DPoP proof and no token, to any origin, with the nonce retry and no refresh
+    /// handling (`auth: "proof"` in JS): how a token callback calls its token endpoint with the
+    /// client's key. Needs [`Options::dpop`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: &tokenfetch::Client, form: &str) -> Result<(), wasm_bindgen::JsValue> {
+    /// let init = web_sys::RequestInit::new();
+    /// init.set_method("POST");
+    /// init.set_body(&form.into());
+    /// let request = web_sys::Request::new_with_str_and_init("https://login.example.com/oauth/token", &init)?;
+    /// let response = client.fetch_with_proof(&request).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn fetch_with_proof(&self, request: &Request) -> impl Future<Output = Result<Response, JsValue>> + 'static {
+        self.send(self.shared.fetch(request, &JsValue::UNDEFINED, Auth::Proof))
+    }
+
+    /// A DPoP proof for the application's own request `method url` (no `ath`; with that origin's
+    /// nonce when known). `Err` is a `TypeError` for a method or URL that is not valid, or
+    /// without [`Options::dpop`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: &tokenfetch::Client) -> Result<(), wasm_bindgen::JsValue> {
+    /// let proof: String = client.dpop_proof("GET", "https://api.example.com/ws").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn dpop_proof(&self, method: &str, url: &str) -> impl Future<Output = Result<String, JsValue>> + 'static {
+        let proof = self.shared.dpop_proof(method, url);
+        async move { Ok(JsFuture::from(proof?).await?.as_string().unwrap_or_default()) }
+    }
+
+    /// The DPoP key's JWK SHA-256 thumbprint (RFC 7638, base64url): what an authorization
+    /// request sends as `dpop_jkt`. Needs [`Options::dpop`].
+    pub fn dpop_thumbprint(&self) -> impl Future<Output = Result<String, JsValue>> + 'static {
+        let thumbprint = self.shared.dpop_thumbprint();
+        async move { Ok(JsFuture::from(thumbprint?).await?.as_string().unwrap_or_default()) }
     }
 
     /// The client behind the handle, for the JS facade (its promises are the driver's).

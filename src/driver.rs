@@ -10,26 +10,43 @@ use alloc::string::String;
 use core::cell::RefCell;
 
 use js_sys::Promise;
-use tokenfetch_engine::call::{Call, Head, Input, Step};
+use tokenfetch_engine::call::{Call, Head, Input, Mode, Step};
+use tokenfetch_engine::dpop::Proof;
 use tokenfetch_engine::event::{Event, Reason, Trigger};
 use tokenfetch_engine::{Engine, Output, RefreshId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use zeroize::Zeroizing;
 
+use crate::error::OptionsError;
 use crate::options::{Checked, Sink};
 use crate::web::claims::read_claims;
+use crate::web::dpop::Keys;
 use crate::web::host::{construct, get, invoke, now, random_seed};
-use crate::web::http::{discard, head, new_request, send, send_pristine, target, Target};
+use crate::web::http::{
+    discard, dpop_head, error_code, head, new_request, resolve, send, send_pristine, send_with_proof, target, Target,
+};
 use crate::web::signal::{first_of, promise, rejected, unless_aborted, Signal};
 use crate::web::source::Source;
 use crate::web::tabs::{Channel, LockGuard};
 use crate::web::timer::{Timer, WakeUps};
 
-/// A call that gets the token.
+/// How a request is authorized: `auth` in JS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// The token for allowed origins, with the refresh handling (and DPoP proofs).
+    Token,
+    /// `auth: false`: sent exactly as given.
+    Off,
+    /// `auth: "proof"`: a DPoP proof and no token, to any origin.
+    Proof,
+}
+
+/// A call the engine handles (it gets the token, or a proof).
 #[derive(Debug)]
 struct Authorized {
     call: Call,
+    mode: Mode,
     /// The request as the caller described it, built by the client (never the caller's own
     /// object). One with a body is only ever sent as a copy, so every kind of body replays.
     pristine: JsValue,
@@ -38,10 +55,13 @@ struct Authorized {
 /// What a call waits for.
 #[derive(Debug)]
 enum Pending {
-    /// A copy to send, with this `Authorization` value (none while no token is held).
-    Send(Option<Zeroizing<String>>),
+    /// A copy to send, with this `Authorization` value (none while no token is held, and for
+    /// proof-only requests), with a proof of these claims, to another URL after a redirect.
+    Send(Option<Zeroizing<String>>, Option<Proof>, Option<String>),
     /// A refresh (the call's own or one it joined).
     Refresh(Rc<Signal>),
+    /// The `error` member of the last response's body.
+    ErrorCode(Promise),
 }
 
 /// Everything a client is, behind the handles (`Client`, the futures of its calls and refreshes).
@@ -57,6 +77,8 @@ pub(crate) struct Shared {
     channel: Option<Channel>,
     /// The tabs' Web Lock while a refresh holds it.
     lock: RefCell<Option<LockGuard>>,
+    /// The DPoP key ring (with `dpop`).
+    keys: Option<Keys>,
 }
 
 impl core::fmt::Debug for Shared {
@@ -69,8 +91,10 @@ impl Shared {
     /// A client from checked options: timer armed, wake-ups and the tabs' channel listening.
     pub(crate) fn start(checked: Checked) -> Rc<Shared> {
         let Checked { mut config, initial, source, base_url, channel, on_event } = checked;
+        let dpop = config.dpop;
         let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {
-            let channel = channel.as_deref().and_then(|name| {
+            let channel_name = channel;
+            let channel = channel_name.as_deref().and_then(|name| {
                 let weak = weak.clone();
                 Channel::open(name, move |message| {
                     if let Some(shared) = weak.upgrade() {
@@ -80,6 +104,15 @@ impl Shared {
             });
             config.share_across_tabs = channel.is_some();
             config.read_claims = read_claims;
+            let keys = dpop.then(|| {
+                let weak = weak.clone();
+                // One key per origin and channel name: the tabs' name, or the default channel's.
+                Keys::new(channel_name.as_deref().unwrap_or("tokenfetch"), move |stored| {
+                    if let Some(shared) = weak.upgrade() {
+                        shared.update(|engine, _| engine.note_key(stored));
+                    }
+                })
+            });
             let engine = Engine::new(config, initial, random_seed(), now());
             let weak = weak.clone();
             let wake_ups = if engine.wants_wake_ups() {
@@ -101,6 +134,7 @@ impl Shared {
                 wake_ups,
                 channel,
                 lock: RefCell::new(None),
+                keys,
             }
         });
         shared.drain(None);
@@ -132,6 +166,11 @@ impl Shared {
                 Output::Lock(refresh) => self.lock(refresh),
                 Output::Ask(refresh) => self.ask(refresh),
                 Output::Unlock => drop(self.lock.take()),
+                Output::DropKey { delete } => {
+                    if let Some(keys) = &self.keys {
+                        keys.forget(delete);
+                    }
+                }
                 Output::Post(message) => {
                     if let Some(channel) = &self.channel {
                         channel.post(&message);
@@ -203,7 +242,11 @@ impl Shared {
         spawn_local(async move {
             let none = JsValue::UNDEFINED;
             let controller = construct("AbortController", &none, &none).unwrap_or(none);
-            match first_of(shared.source.obtain(&get(&controller, "signal")), settled.wait()).await {
+            let post = |request: &JsValue| {
+                let auth = if shared.keys.is_some() { Auth::Proof } else { Auth::Off };
+                shared.fetch(request, &JsValue::UNDEFINED, auth)
+            };
+            match first_of(shared.source.obtain(&get(&controller, "signal"), post), settled.wait()).await {
                 Ok(answer) => {
                     let (answer, thrown) = match answer {
                         Ok(result) => (Ok(result), None),
@@ -224,19 +267,26 @@ impl Shared {
     /// Starts a `fetch` call the way `fetch` starts one and returns the promise of its response:
     /// the request is built now (a `Request` input's body is used, `Headers` are read, an aborted
     /// signal rejects at once) and is on its way when this returns, sent or waiting for the
-    /// refresh the engine asked for first. A request that does not get the token is the host's
-    /// own `fetch`, promise and all.
-    pub(crate) fn fetch(self: &Rc<Self>, input: &JsValue, init: &JsValue, opted_out: bool) -> Result<Promise, JsValue> {
+    /// refresh the engine asked for first. A request that gets neither the token nor a proof is
+    /// the host's own `fetch`, promise and all.
+    pub(crate) fn fetch(self: &Rc<Self>, input: &JsValue, init: &JsValue, auth: Auth) -> Result<Promise, JsValue> {
         let request = new_request(input, init, self.base_url.as_deref())?;
         let (url, own_authorization) = match target(&request) {
             Target::Aborted => return Err(get(&get(&request, "signal"), "reason")),
-            Target::OwnAuthorization => (String::new(), true),
+            Target::OwnAuthorization => (get(&request, "url").as_string().unwrap_or_default(), true),
             Target::Url(url) => (url, false),
         };
-        if !self.read(|engine| engine.authorizes(&url, opted_out, own_authorization)) {
-            return send(&request);
-        }
-        let mut call = Authorized { call: Call::default(), pristine: request };
+        let dpop = self.keys.is_some();
+        let mode = match auth {
+            Auth::Off => return send(&request),
+            Auth::Proof if !dpop => return Err(OptionsError::type_error("fetch: auth: \"proof\" needs the dpop option").into()),
+            Auth::Proof => Mode::Proof,
+            Auth::Token if !self.read(|engine| engine.authorizes(&url, false, own_authorization)) => return send(&request),
+            Auth::Token => Mode::Token,
+        };
+        // The method matters for DPoP only (`htm`, and the redirect rule).
+        let method = if dpop { get(&request, "method").as_string().unwrap_or_default() } else { String::new() };
+        let mut call = Authorized { call: Call::new(mode, method, url), mode, pristine: request };
         let mut last = None;
         Ok(match self.advance(&mut call, Input::Start, &mut last)? {
             Some(pending) => Rc::clone(self).respond(call, pending, last),
@@ -256,13 +306,18 @@ impl Shared {
     ) -> Result<Option<Pending>, JsValue> {
         let step = self.update(|engine, now| call.call.next(engine, input, now));
         Ok(Some(match step {
-            Step::Send => {
+            Step::Send { proof, to } => {
                 if let Some(previous) = last.take() {
                     discard(&previous);
                 }
-                Pending::Send(self.read(Engine::authorization))
+                let authorization = match call.mode {
+                    Mode::Token => self.read(Engine::authorization),
+                    Mode::Proof => None,
+                };
+                Pending::Send(authorization, proof, to)
             }
             Step::Wait(refresh) => Pending::Refresh(self.settlement(refresh)),
+            Step::ReadError => Pending::ErrorCode(error_code(last.as_ref().unwrap_or(&JsValue::UNDEFINED))),
             Step::Deliver => return Ok(None),
         }))
     }
@@ -273,15 +328,27 @@ impl Shared {
     /// refresh may still replace.
     fn respond(self: Rc<Self>, mut call: Authorized, pending: Pending, mut last: Option<JsValue>) -> Promise {
         match pending {
-            Pending::Send(authorization) => {
+            Pending::Send(authorization, proof, to) => {
                 let pristine = call.pristine.clone();
+                let keys = self.keys.as_ref().map(|keys| keys.ring().clone());
                 let on_response = Closure::once_into_js(move |response: JsValue| -> JsValue {
                     let next = self.on_response(&mut call, response, &mut last);
                     self.then(call, next, last)
                 });
-                send_pristine(&pristine, authorization.as_deref().map(String::as_str), &on_response)
-                    .unwrap_or_else(|error| rejected(&error))
+                let authorization = authorization.as_deref().map(String::as_str);
+                let sent = match (proof, keys) {
+                    (Some(proof), Some(ring)) => {
+                        send_with_proof(&pristine, authorization, to.as_deref(), &ring, &proof, &on_response)
+                    }
+                    _ => send_pristine(&pristine, authorization, &on_response),
+                };
+                sent.unwrap_or_else(|error| rejected(&error))
             }
+            Pending::ErrorCode(code) => promise(async move {
+                let code = wasm_bindgen_futures::JsFuture::from(code).await.ok().and_then(|code| code.as_string());
+                let next = self.advance(&mut call, Input::ErrorCode(code.as_deref()), &mut last);
+                Ok(self.then(call, next, last))
+            }),
             Pending::Refresh(done) => promise(async move {
                 // How it ended does not matter here: the call asks the engine.
                 let signal = get(&call.pristine, "signal");
@@ -316,15 +383,39 @@ impl Shared {
         response: JsValue,
         last: &mut Option<JsValue>,
     ) -> Result<Option<Pending>, JsValue> {
-        let seen = head(&response, |status| self.read(|engine| engine.refreshes_on(status)));
+        let seen = head(&response, |status| self.read(|engine| engine.reads_challenge(status)));
+        let (nonce, redirected_to) = if self.keys.is_some() { dpop_head(&response, seen.status) } else { (None, None) };
         *last = Some(response);
         let input = Input::Response(Head {
             status: seen.status,
             www_authenticate: seen.www_authenticate.as_deref(),
             date_ms: seen.date_ms,
             age: seen.age,
+            dpop_nonce: nonce.as_deref(),
+            redirected_to: redirected_to.as_deref(),
         });
         self.advance(call, input, last)
+    }
+
+    /// `dpopProof(method, url)`: a proof for the application's own request (no `ath`), `url`
+    /// resolved as `fetch` resolves it.
+    pub(crate) fn dpop_proof(self: &Rc<Self>, method: &str, url: &str) -> Result<Promise, JsValue> {
+        let Some(keys) = &self.keys else {
+            return Err(OptionsError::type_error("dpopProof needs the dpop option").into());
+        };
+        let base = self.base_url.clone().or_else(crate::web::host::page_href);
+        let url = resolve(url, base.as_deref()).ok_or(OptionsError::type_error("dpopProof: url is not a valid URL"))?;
+        let proof = self.engine.borrow_mut().app_proof(method, &url, now());
+        let proof = proof.map_err(|error| JsValue::from(OptionsError::type_error(error.message)))?;
+        Ok(keys.proof(&proof, None))
+    }
+
+    /// `dpopThumbprint()`: the key's JWK thumbprint.
+    pub(crate) fn dpop_thumbprint(&self) -> Result<Promise, JsValue> {
+        match &self.keys {
+            Some(keys) => Ok(keys.thumbprint()),
+            None => Err(OptionsError::type_error("dpopThumbprint needs the dpop option").into()),
+        }
     }
 
     /// `free()`: forget the token, stop the timer, the wake-ups and the channel, even while

@@ -17,6 +17,8 @@ pub enum OptionsErrorKind {
     Type,
     /// A value out of range (`RangeError`).
     Range,
+    /// Something the host lacks (an `Error`), such as WebCrypto outside a secure context.
+    Unsupported,
 }
 
 /// Why [`Client::new`](crate::Client::new) (or `new AuthClient`) refused its options. The message
@@ -43,6 +45,10 @@ impl OptionsError {
         OptionsError { kind: OptionsErrorKind::Range, message }
     }
 
+    pub(crate) const fn unsupported(message: &'static str) -> OptionsError {
+        OptionsError { kind: OptionsErrorKind::Unsupported, message }
+    }
+
     /// Whether it is a type or a range problem.
     pub fn kind(&self) -> OptionsErrorKind {
         self.kind
@@ -67,6 +73,7 @@ impl From<OptionsError> for JsValue {
         let class = match error.kind {
             OptionsErrorKind::Type => "TypeError",
             OptionsErrorKind::Range => "RangeError",
+            OptionsErrorKind::Unsupported => "Error",
         };
         let message = JsValue::from_str(error.message);
         construct(class, &message, &JsValue::UNDEFINED).unwrap_or(message)

@@ -45,6 +45,7 @@ pub struct Options {
     pub(crate) settings: RawSettings,
     pub(crate) share_across_tabs: Option<String>,
     pub(crate) on_event: Option<Sink>,
+    pub(crate) dpop: bool,
 }
 
 impl core::fmt::Debug for Options {
@@ -58,6 +59,7 @@ impl core::fmt::Debug for Options {
             .field("allowed_origins", &self.allowed_origins)
             .field("settings", &self.settings)
             .field("share_across_tabs", &self.share_across_tabs)
+            .field("dpop", &self.dpop)
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +163,19 @@ impl Options {
         self
     }
 
+    /// DPoP-bound tokens (RFC 9449): requests that get the token carry `Authorization: DPoP …` and
+    /// a proof signed with the client's non-extractable key, so a copied token is useless
+    /// elsewhere (default false). Needs WebCrypto, which exists only in secure contexts.
+    ///
+    /// ```no_run
+    /// let options = tokenfetch::Options::new().dpop(true).share_across_tabs("app");
+    /// # let _ = options;
+    /// ```
+    pub fn dpop(mut self, on: bool) -> Options {
+        self.dpop = on;
+        self
+    }
+
     /// Observability; never receives the token.
     pub fn on_event(mut self, sink: impl Fn(&Event) + 'static) -> Options {
         self.on_event = Some(Rc::new(move |event, _thrown| sink(event)));
@@ -206,9 +221,14 @@ impl Options {
         if self.share_across_tabs.as_deref() == Some("") {
             return Err(OptionsError::type_error("shareAcrossTabs must be a boolean or a non-empty channel name"));
         }
+        if self.dpop && !crate::web::dpop::supported() {
+            return Err(OptionsError::unsupported(
+                "dpop needs WebCrypto's crypto.subtle, which exists only in secure contexts (https:, localhost)",
+            ));
+        }
         let has_source = !matches!(source, Source::Nothing);
         Ok(Checked {
-            config: Config { settings, has_source, allowed_origins, ..Config::default() },
+            config: Config { settings, has_source, allowed_origins, dpop: self.dpop, ..Config::default() },
             initial,
             source,
             base_url,

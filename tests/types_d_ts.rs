@@ -1,9 +1,10 @@
 //! The names JS sees are spelled twice: in the engine (what the client emits) and in
 //! `src/js/types.d.ts` (what TypeScript users are told). This native test holds them together:
-//! event types, refresh triggers and failure reasons, in the same order.
+//! event types, refresh triggers, failure reasons and retry causes, in the same order.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::panic, clippy::indexing_slicing)]
 
+use tokenfetch::engine::event::Cause;
 use tokenfetch::{Event, Reason, Trigger};
 
 const TYPES: &str = include_str!("../src/js/types.d.ts");
@@ -48,6 +49,12 @@ fn refresh_triggers_match_the_engine() {
 }
 
 #[test]
+fn retry_causes_match_the_engine() {
+    let rust: Vec<_> = Cause::ALL.iter().map(|c| c.name()).collect();
+    assert_eq!(union_of("RetryCause"), rust);
+}
+
+#[test]
 fn event_types_match_the_engine() {
     let Some(at) = TYPES.find("export type AuthEvent =") else {
         panic!("types.d.ts has no AuthEvent");
@@ -62,8 +69,9 @@ fn event_types_match_the_engine() {
         Event::RefreshStart { trigger: Trigger::Manual },
         Event::Refreshed { expires_at_ms: None, from_tab: false },
         Event::RefreshFailed { reason: Reason::Timeout, status: None },
-        Event::Retry { status: 401 },
+        Event::Retry { status: 401, cause: Cause::Token },
         Event::Cleared,
+        Event::DpopKey { stored: true },
     ];
     let emitted: Vec<_> = one_of_each.iter().map(Event::name).collect();
     assert_eq!(emitted, declared, "what each event is called when it is emitted");

@@ -1,27 +1,45 @@
-//! Reading `WWW-Authenticate` (RFC 6750 §3): a 401 for `insufficient_scope` is not a token problem.
+//! Reading `WWW-Authenticate`: a 401 for `insufficient_scope` (RFC 6750 §3) is not a token
+//! problem, and neither is a DPoP server asking for a nonce (RFC 9449 §8: `use_dpop_nonce`, or
+//! `invalid_dpop_nonce` as some APIs say for an expired one).
 //!
 //! ```
-//! use tokenfetch_engine::challenge::{is_insufficient_scope, is_token_problem};
+//! use tokenfetch_engine::challenge::{is_insufficient_scope, is_nonce_challenge, is_token_problem};
 //! assert!(is_insufficient_scope(r#"Bearer realm="api", error="insufficient_scope""#));
 //! assert!(!is_insufficient_scope(r#"Bearer error="invalid_token""#));
 //! assert!(is_token_problem(401, &[401], Some(r#"Bearer error="invalid_token""#)));
 //! assert!(!is_token_problem(401, &[401], Some(r#"Bearer error="insufficient_scope""#)));
 //! assert!(!is_token_problem(403, &[401], None));
+//! assert!(is_nonce_challenge(r#"DPoP error="use_dpop_nonce", algs="ES256""#));
+//! assert!(!is_nonce_challenge(r#"Bearer error="use_dpop_nonce""#), "only in the DPoP challenge");
 //! ```
 
-/// Whether a response asks for a new token: its status is in `refreshOn` and it is not an
-/// RFC 6750 `insufficient_scope` challenge (a token problem no new token solves).
+/// Whether a response asks for a new token: its status is in `refreshOn` and it is neither an
+/// RFC 6750 `insufficient_scope` challenge (a token problem no new token solves) nor a DPoP
+/// nonce challenge (a new proof solves it).
 pub fn is_token_problem(status: u16, refresh_on: &[u16], www_authenticate: Option<&str>) -> bool {
-    refresh_on.contains(&status) && !www_authenticate.is_some_and(is_insufficient_scope)
+    refresh_on.contains(&status)
+        && !www_authenticate.is_some_and(|header| is_insufficient_scope(header) || is_nonce_challenge(header))
 }
 
 /// True when any challenge carries `error="insufficient_scope"` (quoted or not, any case of the
 /// parameter name). Quoted strings are read as a whole, so the phrase inside another parameter's
 /// value (`error_description="…"`) does not count.
 pub fn is_insufficient_scope(header: &str) -> bool {
+    has_error(header, None, &[b"insufficient_scope"])
+}
+
+/// True when the `DPoP` challenge carries `error="use_dpop_nonce"` or `error="invalid_dpop_nonce"`.
+pub fn is_nonce_challenge(header: &str) -> bool {
+    has_error(header, Some(b"DPoP"), &[b"use_dpop_nonce", b"invalid_dpop_nonce"])
+}
+
+/// Whether a challenge (of `scheme`, any case; of any scheme for `None`) has an `error`
+/// parameter whose value is one of `errors`.
+fn has_error(header: &str, scheme: Option<&[u8]>, errors: &[&[u8]]) -> bool {
     let bytes = header.as_bytes();
     let at = |i: usize| bytes.get(i).copied();
-    // The last bare word (scheme or parameter name) before an `=`.
+    // The challenge being read (its scheme), and the last bare word before an `=`.
+    let mut current: &[u8] = &[];
     let mut name: &[u8] = &[];
     let mut i = 0;
     while let Some(byte) = at(i) {
@@ -49,7 +67,11 @@ pub fn is_insufficient_scope(header: &str) -> bool {
                     i += if quoted && c == b'\\' { 2 } else { 1 };
                 }
                 let value = bytes.get(start..i.min(bytes.len())).unwrap_or(&[]);
-                if byte == b'=' && name.eq_ignore_ascii_case(b"error") && value == b"insufficient_scope" {
+                if byte == b'='
+                    && name.eq_ignore_ascii_case(b"error")
+                    && scheme.is_none_or(|scheme| scheme.eq_ignore_ascii_case(current))
+                    && errors.contains(&value)
+                {
                     return true;
                 }
                 name = &[];
@@ -61,6 +83,14 @@ pub fn is_insufficient_scope(header: &str) -> bool {
                     i += 1;
                 }
                 name = bytes.get(start..i).unwrap_or(&[]);
+                // A word that no `=` follows starts a challenge: it is the scheme.
+                let mut next = i;
+                while matches!(at(next), Some(b' ' | b'\t')) {
+                    next += 1;
+                }
+                if at(next) != Some(b'=') {
+                    current = name;
+                }
             }
         }
     }
@@ -91,6 +121,28 @@ mod tests {
         ] {
             assert!(is_insufficient_scope(header), "{header}");
         }
+    }
+
+    #[test]
+    fn nonce_challenges_are_read_in_the_dpop_challenge_only() {
+        for header in [
+            r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof""#,
+            r#"DPoP algs="ES256", error="invalid_dpop_nonce""#,
+            r#"Bearer realm="x", DPoP error=use_dpop_nonce"#,
+            r#"dpop ERROR = "use_dpop_nonce""#,
+        ] {
+            assert!(is_nonce_challenge(header), "{header}");
+            assert!(!is_token_problem(401, &[401], Some(header)), "{header}");
+        }
+        for header in [
+            r#"Bearer error="use_dpop_nonce""#,
+            r#"DPoP error="invalid_dpop_proof""#,
+            r#"DPoP error_description="use_dpop_nonce""#,
+            r#"DPoP realm="a", Bearer error="use_dpop_nonce""#,
+        ] {
+            assert!(!is_nonce_challenge(header), "{header}");
+        }
+        assert!(is_token_problem(401, &[401], Some(r#"DPoP error="invalid_token""#)));
     }
 
     #[test]

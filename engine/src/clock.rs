@@ -26,6 +26,8 @@ pub struct Skew {
     dates_seen: usize,
     /// A sample from a fresh token's `iat`, used until a `Date` header is seen.
     iat_sample: Option<f64>,
+    /// `iat - local time` of the latest token installed, whatever it looked like.
+    latest_iat: Option<f64>,
 }
 
 impl Skew {
@@ -57,6 +59,7 @@ impl Skew {
         let Some(iat) = issued_at_ms.filter(|t| t.is_finite()) else {
             return;
         };
+        self.latest_iat = Some(iat - now_ms);
         let born_in_future = iat - now_ms > NOISE_MS;
         let born_expired = expires_at_ms.is_some_and(|exp| exp <= now_ms);
         if born_in_future || born_expired {
@@ -83,6 +86,17 @@ impl Skew {
     /// The server's time now, given the local time.
     pub fn server_now(&self, local_now_ms: f64) -> f64 {
         local_now_ms + self.offset_ms()
+    }
+
+    /// The server's time now for a DPoP proof's `iat`, which servers accept only within a minute
+    /// or so: the `Date` headers' estimate once there is one; before that, the latest token's `iat`
+    /// counts as the moment it was installed (tokens are mostly installed right after they were
+    /// issued), so that the first proof is on the server's clock too.
+    pub fn proof_now(&self, local_now_ms: f64) -> f64 {
+        match (self.dates_seen, self.latest_iat) {
+            (0, Some(offset)) if !(-NOISE_MS < offset && offset < NOISE_MS) => local_now_ms + offset,
+            _ => self.server_now(local_now_ms),
+        }
     }
 
     /// The local time at which the server's clock reads `server_ms`.
@@ -186,6 +200,19 @@ mod tests {
         let mut plausible = Skew::default();
         plausible.observe_token(Some(T - 60_000.0), Some(T + 240_000.0), T);
         assert_eq!(plausible.offset_ms(), 0.0, "an older but valid token says nothing");
+    }
+
+    #[test]
+    fn proofs_take_the_latest_iat_until_a_date_is_seen() {
+        let mut skew = Skew::default();
+        assert_eq!(skew.proof_now(T), T);
+        // The local clock is 5 minutes fast; a fresh 1-hour token says nothing for expiry planning…
+        skew.observe_token(Some(T), Some(T + 3_600_000.0), T + 300_000.0);
+        assert_eq!(skew.server_now(T + 300_000.0), T + 300_000.0);
+        // …but its iat puts the first proof on the server's clock.
+        assert_eq!(skew.proof_now(T + 300_000.0), T);
+        skew.observe_date(T + 60_000.0, T + 360_000.0);
+        assert_eq!(skew.proof_now(T + 360_000.0), skew.server_now(T + 360_000.0), "then Date headers decide");
     }
 
     #[test]

@@ -35,7 +35,9 @@ use crate::backoff::Failures;
 use crate::challenge::is_token_problem;
 use crate::clock::Skew;
 use crate::deadlines::{refresh_at, Deadlines};
-use crate::event::{Event, Reason, Trigger};
+use crate::dpop::nonces::Nonces;
+use crate::dpop::{htu, is_method, Proof};
+use crate::event::{Cause, Event, Reason, Trigger};
 use crate::held::TokenState;
 use crate::jwt::{JwtTimes, ReadClaims};
 use crate::lifecycle::Lifecycle;
@@ -59,6 +61,8 @@ pub struct Config {
     pub share_across_tabs: bool,
     /// Reads a token's `exp`/`iat` (the host parses the JSON).
     pub read_claims: ReadClaims,
+    /// `dpop`: tokens bound to the client's key, requests with proofs (RFC 9449).
+    pub dpop: bool,
 }
 
 impl Default for Config {
@@ -69,8 +73,20 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             share_across_tabs: false,
             read_claims: |_| JwtTimes::default(),
+            dpop: false,
         }
     }
+}
+
+/// What kind of request the call is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// It gets the token (an allowed origin): refresh handling, and a proof with DPoP.
+    #[default]
+    Token,
+    /// `auth: "proof"` (and the `refreshUrl` POST with DPoP): a proof and no token, to any
+    /// origin; nonce retries, no refresh.
+    Proof,
 }
 
 /// How a refresh ended: a token installed, or why not.
@@ -114,6 +130,20 @@ pub enum Output {
     Unlock,
     /// Post this on the tabs' channel.
     Post(Message),
+    /// Forget the DPoP key held (signing out, `clear()`, or another tab's): the next proof uses
+    /// another. `delete`: also delete it from storage (this tab's own signing out or `clear()`),
+    /// and make no new key before that is done.
+    DropKey {
+        /// Delete the stored key too.
+        delete: bool,
+    },
+}
+
+/// Why [`Engine::app_proof`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProofError {
+    /// The message of the JS `TypeError`.
+    pub message: &'static str,
 }
 
 /// The client's state machine. See the [module docs](self).
@@ -123,6 +153,8 @@ pub struct Engine {
     has_source: bool,
     allowed_origins: Vec<String>,
     read_claims: ReadClaims,
+    dpop: bool,
+    nonces: Nonces,
     tokens: TokenState,
     flight: SingleFlight,
     failures: Failures,
@@ -145,6 +177,8 @@ impl Engine {
             has_source: config.has_source,
             allowed_origins: config.allowed_origins,
             read_claims: config.read_claims,
+            dpop: config.dpop,
+            nonces: Nonces::default(),
             tokens: TokenState::default(),
             flight: SingleFlight::default(),
             failures: Failures::default(),
@@ -198,6 +232,7 @@ impl Engine {
         }
         self.tokens.forget();
         self.emit(Event::Cleared);
+        self.drop_key(true);
         if let Some(from) = self.tab_id() {
             self.post(Message::Cleared { from, signed_out: false });
         }
@@ -231,9 +266,13 @@ impl Engine {
         self.tokens.held().and_then(|held| held.expires_at_ms)
     }
 
-    /// The `Authorization` value for the current token, zeroized when dropped.
+    /// The `Authorization` value for the current token, zeroized when dropped: `DPoP <token>`
+    /// for a token bound to the client's key, else `<authScheme> <token>`.
     pub fn authorization(&self) -> Option<Zeroizing<String>> {
-        self.tokens.held().map(|held| held.token.header_value(&self.settings.auth_scheme))
+        self.tokens.held().map(|held| {
+            let scheme = if self.dpop && !held.bearer { "DPoP" } else { &self.settings.auth_scheme };
+            held.token.header_value(scheme)
+        })
     }
 
     /// Changes every time the token is installed, replaced or cleared.
@@ -270,10 +309,15 @@ impl Engine {
         self.skew.observe_response(date_ms, has_age, now);
     }
 
-    /// Whether a response with `status` may ask for a new token (it is in `refreshOn`), so that
-    /// its `WWW-Authenticate` matters.
-    pub fn refreshes_on(&self, status: u16) -> bool {
-        self.settings.refresh_on.contains(&status)
+    /// Whether a response's `WWW-Authenticate` matters: its status may ask for a new token (it is
+    /// in `refreshOn`), or, with DPoP, for a nonce (401).
+    pub fn reads_challenge(&self, status: u16) -> bool {
+        self.settings.refresh_on.contains(&status) || (self.dpop && status == 401)
+    }
+
+    /// Whether DPoP is on: responses' `DPoP-Nonce` (and a 401's redirect) matter.
+    pub fn dpop(&self) -> bool {
+        self.dpop
     }
 
     /// Whether a response asks for a new token (`refreshOn`, not `insufficient_scope`).
@@ -311,8 +355,59 @@ impl Engine {
     }
 
     /// Records a retry (`retry` event).
-    pub fn note_retry(&mut self, status: u16) {
-        self.emit(Event::Retry { status });
+    pub fn note_retry(&mut self, status: u16, cause: Cause) {
+        self.emit(Event::Retry { status, cause });
+    }
+
+    // --- DPoP --------------------------------------------------------------------------------
+
+    /// The proof a request of `mode` to `url` (serialized by the host) with `method` goes out
+    /// with, if any: with DPoP on, every proof-mode request, and token requests while the token
+    /// held is bound (not `token_type: "Bearer"`), their `ath` hashing it.
+    pub fn proof(&mut self, mode: Mode, method: &str, url: &str, now: f64) -> Option<Proof> {
+        let ath = match mode {
+            Mode::Token => !self.tokens.held()?.bearer,
+            Mode::Proof => false,
+        };
+        (self.dpop && (ath || mode == Mode::Proof)).then(|| self.make_proof(method, url, ath, now))
+    }
+
+    /// `dpopProof(method, url)`: a proof for the application's own request, without `ath`.
+    pub fn app_proof(&mut self, method: &str, url: &str, now: f64) -> Result<Proof, ProofError> {
+        if !self.dpop {
+            return Err(ProofError { message: "dpopProof needs the dpop option" });
+        }
+        if !is_method(method) {
+            return Err(ProofError { message: "dpopProof: method must be an HTTP method such as \"GET\"" });
+        }
+        if origin_of(url) == "null" {
+            return Err(ProofError { message: "dpopProof: url must be an http: or https: URL" });
+        }
+        Ok(self.make_proof(method, url, false, now))
+    }
+
+    fn make_proof(&mut self, method: &str, url: &str, ath: bool, now: f64) -> Proof {
+        let iat = (self.skew.proof_now(now) / 1000.0).max(0.0) as u64;
+        let nonce = self.nonces.get(origin_of(url)).map(String::from);
+        Proof { htm: method.into(), htu: htu(url).into(), iat, nonce, ath }
+    }
+
+    /// A response to a request to `url` carried `DPoP-Nonce: nonce`.
+    pub fn learn_nonce(&mut self, url: &str, nonce: &str) {
+        if self.dpop {
+            self.nonces.learn(origin_of(url), nonce);
+        }
+    }
+
+    /// The host made or loaded the DPoP key (`dpop-key`); `stored`: kept in IndexedDB.
+    pub fn note_key(&mut self, stored: bool) {
+        self.emit(Event::DpopKey { stored });
+    }
+
+    fn drop_key(&mut self, delete: bool) {
+        if self.dpop {
+            self.out.push(Output::DropKey { delete });
+        }
     }
 
     // --- refreshes ---------------------------------------------------------------------------
@@ -402,6 +497,7 @@ impl Engine {
         self.tokens.forget();
         self.lifecycle.sign_out();
         self.emit(Event::Cleared);
+        self.drop_key(true);
         if let Some(from) = self.tab_id() {
             self.post(Message::Cleared { from, signed_out: true });
         }
@@ -524,6 +620,8 @@ impl Engine {
                 if self.tokens.forget() {
                     self.emit(Event::Cleared);
                 }
+                // The other tab deleted the stored key: load or make the next one afresh.
+                self.drop_key(false);
                 if signed_out {
                     self.lifecycle.sign_out();
                 }

@@ -1,9 +1,11 @@
 //! What the engine reports to the application (`onEvent`): plain facts that never carry the token.
 //!
 //! ```
-//! use tokenfetch_engine::event::{Event, Reason, Trigger};
+//! use tokenfetch_engine::event::{Cause, Event, Reason, Trigger};
 //! let event = Event::RefreshFailed { reason: Reason::Timeout, status: None };
 //! assert_eq!(event.name(), "refresh-failed");
+//! assert_eq!(Event::Retry { status: 401, cause: Cause::DpopNonce }.name(), "retry");
+//! assert_eq!(Cause::DpopNonce.name(), "dpop-nonce");
 //! assert_eq!(Trigger::Status.name(), "status");
 //! assert!(Reason::ALL.iter().any(|r| r.name() == "signed-out"));
 //! ```
@@ -35,19 +37,27 @@ pub enum Event {
         /// The HTTP status, for [`Reason::RefreshUrlStatus`].
         status: Option<u16>,
     },
-    /// A request is sent again after a response whose status was in `refreshOn`.
+    /// A request is sent again: with a new (or newer) token after a response whose status was in
+    /// `refreshOn`, or with a proof holding the nonce a DPoP server asked for.
     Retry {
         /// That response's status.
         status: u16,
+        /// Why.
+        cause: Cause,
     },
     /// The token was forgotten (`clear()`, signing out, or another tab's `clear()`).
     Cleared,
+    /// The DPoP key was made or loaded.
+    DpopKey {
+        /// Kept in IndexedDB (false: in memory only, for this client).
+        stored: bool,
+    },
 }
 
 impl Event {
     /// Every event's `type`, as the TypeScript types spell them.
-    pub const NAMES: [&'static str; 6] =
-        ["token-set", "refresh-start", "refreshed", "refresh-failed", "retry", "cleared"];
+    pub const NAMES: [&'static str; 7] =
+        ["token-set", "refresh-start", "refreshed", "refresh-failed", "retry", "cleared", "dpop-key"];
 
     /// The event's `type`.
     pub fn name(&self) -> &'static str {
@@ -58,6 +68,29 @@ impl Event {
             Event::RefreshFailed { .. } => "refresh-failed",
             Event::Retry { .. } => "retry",
             Event::Cleared => "cleared",
+            Event::DpopKey { .. } => "dpop-key",
+        }
+    }
+}
+
+/// Why a request was sent again; the `cause` of `retry`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// A new or newer token.
+    Token,
+    /// The DPoP nonce the server asked for.
+    DpopNonce,
+}
+
+impl Cause {
+    /// Every cause.
+    pub const ALL: [Cause; 2] = [Cause::Token, Cause::DpopNonce];
+
+    /// The name events use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::Token => "token",
+            Cause::DpopNonce => "dpop-nonce",
         }
     }
 }

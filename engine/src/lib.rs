@@ -5,7 +5,8 @@
 //!   [`held`] (the token state), [`single_flight`] (one refresh at a time), [`backoff`] (what
 //!   failures imply), [`lifecycle`] (signing out, closing), [`deadlines`] (the timer plan),
 //!   [`clock`] (clock skew) and [`tabs`] (the cross-tab peer).
-//! - [`call::Call`]: one `fetch` call, step by step.
+//! - [`call::Call`]: one `fetch` call, step by step; [`dpop`]: what its DPoP proofs say and
+//!   the nonces servers hand out.
 //! - [`token`], [`jwt`], [`token_result`]: what a token is, what its claims say, what a refresh may
 //!   return; [`expiry`], [`challenge`], [`options`]: the rules they follow; [`event`]: what goes
 //!   out to the application; [`origin`]: which URL a request goes to.
@@ -38,6 +39,7 @@ pub mod call;
 pub mod challenge;
 pub mod clock;
 pub mod deadlines;
+pub mod dpop;
 mod engine;
 pub mod event;
 pub mod expiry;
@@ -53,5 +55,5 @@ mod test_support;
 pub mod token;
 pub mod token_result;
 
-pub use engine::{Config, Engine, Failure, Outcome, Output};
+pub use engine::{Config, Engine, Failure, Outcome, Output, ProofError};
 pub use single_flight::{Begin, RefreshId};

@@ -72,6 +72,7 @@ impl Tabs {
                         Output::Settled { refresh, outcome } => self.settled[i].push((refresh, outcome.is_ok())),
                         Output::Lock(id) => self.lock_queue.push((i, id)),
                         Output::Ask(id) => self.asked[i].push(id),
+                        Output::DropKey { .. } => {}
                         Output::Unlock => {
                             self.unlocked[i] += 1;
                             if self.lock == Some(i) {

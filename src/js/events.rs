@@ -45,8 +45,12 @@ pub(crate) fn object(event: &Event, thrown: Option<&JsValue>) -> JsValue {
                 set(&object, "error", thrown);
             }
         }
-        Event::Retry { status } => set(&object, "status", &JsValue::from(status)),
+        Event::Retry { status, cause } => {
+            set(&object, "status", &JsValue::from(status));
+            set(&object, "cause", &JsValue::from_str(cause.name()));
+        }
         Event::Cleared => {}
+        Event::DpopKey { stored } => set(&object, "stored", &JsValue::from_bool(stored)),
     }
     object
 }

@@ -14,6 +14,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use crate::client::Client;
+use crate::driver::Auth;
 use crate::error::OptionsError;
 use crate::web::host::{construct, get};
 use crate::web::signal::{promise, rejected};
@@ -28,7 +29,7 @@ extern "C" {
     #[derive(Debug)]
     pub type AuthClientOptions;
 
-    /// `AuthRequestInit` in `types.d.ts`: `RequestInit` plus `auth?: boolean`.
+    /// `AuthRequestInit` in `types.d.ts`: `RequestInit` plus `auth?: boolean | "proof"`.
     #[wasm_bindgen(typescript_type = "AuthRequestInit")]
     #[derive(Debug)]
     pub type AuthRequestInit;
@@ -64,7 +65,8 @@ impl AuthClient {
 
     /// Like the global `fetch`, with the token attached for allowed origins and one refresh and
     /// retry on a `refreshOn` status. `init.auth === false`, or an `Authorization` header of the
-    /// caller's own, sends the request exactly as given.
+    /// caller's own, sends the request exactly as given; `init.auth === "proof"` (with `dpop`)
+    /// sends it with a DPoP proof and no token, to any origin.
     ///
     /// ```js
     /// const response = await client.fetch("/api/me", { headers: { Accept: "application/json" } });
@@ -81,9 +83,14 @@ impl AuthClient {
         }
         // As `fetch`: `init` goes to `new Request` as it is (`auth` is ignored there).
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        let opted_out = !init.is_undefined() && get(&init, "auth").as_bool() == Some(false);
+        let auth = get(&init, "auth");
+        let auth = match (auth.as_bool(), auth.as_string().as_deref()) {
+            (Some(false), _) => Auth::Off,
+            (_, Some("proof")) => Auth::Proof,
+            _ => Auth::Token,
+        };
         // Built and sent now, as `fetch` does; what fails here rejects at once.
-        self.0.shared().fetch(&input, &init, opted_out).unwrap_or_else(|error| rejected(&error))
+        self.0.shared().fetch(&input, &init, auth).unwrap_or_else(|error| rejected(&error))
     }
 
     /// Replaces the token (re-arms the refresh timer); `null` or `""` forgets it.
@@ -115,6 +122,35 @@ impl AuthClient {
     pub fn refresh(&self) -> Promise {
         let settled = self.0.shared().refresh();
         promise(async move { Ok(JsValue::from_bool(settled.wait().await.is_ok())) })
+    }
+
+    /// With `dpop`: a DPoP proof for the application's own request (no `ath`; with that origin's
+    /// nonce when known). Rejects with a `TypeError` for a method or URL that is not valid.
+    ///
+    /// ```js
+    /// socket = new WebSocket(`wss://api.example.com/ws?dpop=${await client.dpopProof("GET", "https://api.example.com/ws")}`);
+    /// ```
+    #[wasm_bindgen(js_name = dpopProof, unchecked_return_type = "Promise<string>")]
+    pub fn dpop_proof(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
+    ) -> Promise {
+        let (Some(method), Some(url)) = (method.as_string(), crate::web::host::text_of(&url)) else {
+            return rejected(&OptionsError::type_error("dpopProof: method and url must be strings").into());
+        };
+        self.0.shared().dpop_proof(&method, &url).unwrap_or_else(|error| rejected(&error))
+    }
+
+    /// With `dpop`: the key's JWK SHA-256 thumbprint (RFC 7638, base64url), which an
+    /// authorization request sends as `dpop_jkt`.
+    ///
+    /// ```js
+    /// authorizeUrl.searchParams.set("dpop_jkt", await client.dpopThumbprint());
+    /// ```
+    #[wasm_bindgen(js_name = dpopThumbprint, unchecked_return_type = "Promise<string>")]
+    pub fn dpop_thumbprint(&self) -> Promise {
+        self.0.shared().dpop_thumbprint().unwrap_or_else(|error| rejected(&error))
     }
 
     /// Forgets the token and cancels the refresh timer.

@@ -89,6 +89,7 @@ pub(crate) fn read(options: &JsValue) -> Result<Options, OptionsError> {
         });
     read.share_across_tabs = share.flatten();
     read.on_event = r.function("onEvent", "onEvent must be a function").map(events::sink);
+    read.dpop = r.read("dpop", "dpop must be a boolean", |v| v.as_bool()).unwrap_or(false);
     match r.problem {
         Some(problem) => Err(OptionsError::type_error(problem)),
         None => Ok(read),

@@ -14,6 +14,10 @@ export type TokenResult =
       expires_on?: number | undefined;
       /** Seconds since the epoch. */
       expiresAt?: number | undefined;
+      /** With `dpop`: `"Bearer"` (any case) means the server did not bind the token; anything else, or nothing, means DPoP. */
+      token_type?: string | undefined;
+      /** Same as `token_type`. */
+      tokenType?: string | undefined;
     }
   | null
   | undefined;
@@ -51,13 +55,20 @@ export interface AuthClientOptions {
   shareAcrossTabs?: boolean | string | undefined;
   /** Observability; never receives the token. */
   onEvent?: ((event: AuthEvent) => void) | undefined;
+  /**
+   * DPoP-bound tokens (RFC 9449), default false: requests that get the token carry
+   * `Authorization: DPoP <token>` and a proof signed with the client's non-extractable key.
+   * Needs WebCrypto's `crypto.subtle` (secure contexts only).
+   */
+  dpop?: boolean | undefined;
 }
 
 /**
  * `fetch`'s `RequestInit`, plus `auth: false` to skip the token and all refresh logic (as does an
- * `Authorization` header of the caller's own).
+ * `Authorization` header of the caller's own), or, with `dpop`, `auth: "proof"` for a DPoP proof
+ * and no token (a token endpoint, to any origin).
  */
-export type AuthRequestInit = RequestInit & { auth?: boolean | undefined };
+export type AuthRequestInit = RequestInit & { auth?: boolean | "proof" | undefined };
 
 /** What started a refresh. */
 export type RefreshTrigger = "expiry" | "status" | "timer" | "manual";
@@ -77,11 +88,15 @@ export type RefreshFailureReason =
   | "superseded"
   | "signed-out";
 
+/** Why a request was sent again. */
+export type RetryCause = "token" | "dpop-nonce";
+
 /** Events passed to `onEvent`. None carries the token. */
 export type AuthEvent =
   | { type: "token-set"; expiresAt: number | null }
   | { type: "refresh-start"; trigger: RefreshTrigger }
   | { type: "refreshed"; expiresAt: number | null; fromTab?: boolean }
   | { type: "refresh-failed"; reason: RefreshFailureReason; status?: number; error?: unknown }
-  | { type: "retry"; status: number }
-  | { type: "cleared" };
+  | { type: "retry"; status: number; cause: RetryCause }
+  | { type: "cleared" }
+  | { type: "dpop-key"; stored: boolean };

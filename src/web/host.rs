@@ -65,6 +65,17 @@ pub(crate) fn elements(array: &JsValue) -> alloc::vec::Vec<JsValue> {
     (0..length).map(|index| get_key(array, &JsValue::from(index))).collect()
 }
 
+/// A string, or what `String()` makes of a `URL` (anything else: `None`).
+#[cfg(feature = "js")]
+pub(crate) fn text_of(value: &JsValue) -> Option<String> {
+    if value.is_string() {
+        return value.as_string();
+    }
+    let url_class = get(&global(), "URL");
+    let is_url = invoke(&get(&url_class, "prototype"), "isPrototypeOf", value, &JsValue::UNDEFINED).ok()?;
+    (is_url.as_bool() == Some(true)).then(|| get(value, "href").as_string()).flatten()
+}
+
 /// `Array.isArray(value)`.
 pub(crate) fn is_array(value: &JsValue) -> bool {
     static_call("Array", "isArray", value).ok().and_then(|v| v.as_bool()).unwrap_or(false)

@@ -6,6 +6,7 @@
 use alloc::string::String;
 
 use js_sys::Promise;
+use tokenfetch_engine::dpop::Proof;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -24,6 +25,25 @@ extern "C" {
     fn js_send(pristine: &JsValue, authorization: Option<&str>, on_response: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = head)]
     fn js_head(response: &JsValue) -> f64;
+    #[wasm_bindgen(js_name = sendWithProof, catch)]
+    fn js_send_with_proof(
+        pristine: &JsValue,
+        authorization: Option<&str>,
+        to: Option<&str>,
+        ring: &JsValue,
+        htm: &str,
+        htu: &str,
+        iat: f64,
+        nonce: Option<&str>,
+        ath: bool,
+        on_response: &JsValue,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = nonce)]
+    fn js_nonce(response: &JsValue) -> Option<String>;
+    #[wasm_bindgen(js_name = redirectedTo)]
+    fn js_redirected_to(response: &JsValue) -> Option<String>;
+    #[wasm_bindgen(js_name = errorCode)]
+    fn js_error_code(response: &JsValue) -> Promise;
 }
 
 /// What a new request tells the engine before it decides whether the request gets the token.
@@ -57,6 +77,32 @@ pub(crate) fn send_pristine(
     on_response: &JsValue,
 ) -> Result<Promise, JsValue> {
     js_send(pristine, authorization, on_response)
+}
+
+/// [`send_pristine`] with a DPoP proof of `proof`'s claims made with `ring`'s key, to `to` when a
+/// redirect resend moved the request; without `authorization` the caller's headers stay as given.
+pub(crate) fn send_with_proof(
+    pristine: &JsValue,
+    authorization: Option<&str>,
+    to: Option<&str>,
+    ring: &JsValue,
+    proof: &Proof,
+    on_response: &JsValue,
+) -> Result<Promise, JsValue> {
+    let nonce = proof.nonce.as_deref();
+    let iat = proof.iat as f64;
+    js_send_with_proof(pristine, authorization, to, ring, &proof.htm, &proof.htu, iat, nonce, proof.ath, on_response)
+}
+
+/// What DPoP needs of a response: its `DPoP-Nonce`, and for a 401 the URL that answered when a
+/// redirect led there.
+pub(crate) fn dpop_head(response: &JsValue, status: u16) -> (Option<String>, Option<String>) {
+    (js_nonce(response), if status == 401 { js_redirected_to(response) } else { None })
+}
+
+/// The promise of the `error` member of a response's JSON body (`undefined` when there is none).
+pub(crate) fn error_code(response: &JsValue) -> Promise {
+    js_error_code(response)
 }
 
 /// Sends `request` through the global `fetch`; what the promise rejects with (the network's
@@ -109,7 +155,7 @@ pub(crate) struct ResponseHead {
 }
 
 /// Reads a response's status and the headers that matter: `WWW-Authenticate` only for a status
-/// that `challenged` says may ask for a new token, `Age` only beside a `Date`.
+/// whose challenge `challenged` says matters, `Age` only beside a `Date`.
 pub(crate) fn head(response: &JsValue, challenged: impl FnOnce(u16) -> bool) -> ResponseHead {
     // `date * 2048 + status * 2 + age`, an integer below 2^53 (requests.js).
     let packed = js_head(response) as u64;

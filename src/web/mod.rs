@@ -2,6 +2,7 @@
 //! [`Client`](crate::Client) nor each other, except that all wait on [`signal`]'s futures.
 
 pub(crate) mod claims;
+pub(crate) mod dpop;
 pub(crate) mod host;
 pub(crate) mod http;
 pub(crate) mod signal;

@@ -16,7 +16,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::web::host::{construct, get, invoke, set, static_call};
-use crate::web::http::send;
 use crate::web::token_result::token_result;
 
 /// What a source answers: a result to check, or why there is none (with what a callback threw).
@@ -75,11 +74,12 @@ impl core::fmt::Debug for Source {
 
 impl Source {
     /// Asks for a token. `signal` (an `AbortSignal`) aborts a `refreshUrl` POST when the caller
-    /// stops waiting, so that the connection is freed too.
-    pub(crate) async fn obtain(&self, signal: &JsValue) -> Answer {
+    /// stops waiting, so that the connection is freed too; `send` sends that POST (with a DPoP
+    /// proof when the client has a key).
+    pub(crate) async fn obtain(&self, signal: &JsValue, send: impl FnOnce(&JsValue) -> Result<Promise, JsValue>) -> Answer {
         match self {
             Source::Callback(callback) => callback().await,
-            Source::Url(url) => post(url, signal).await,
+            Source::Url(url) => post(url, signal, send).await,
             // The engine settles such refreshes itself; nothing asks.
             Source::Nothing => Err(Reason::NoRefreshSource.into()),
         }
@@ -87,7 +87,7 @@ impl Source {
 }
 
 /// POSTs to `refreshUrl` with cookies and no `Authorization`; the token is in the JSON body.
-async fn post(url: &str, signal: &JsValue) -> Answer {
+async fn post(url: &str, signal: &JsValue, send: impl FnOnce(&JsValue) -> Result<Promise, JsValue>) -> Answer {
     let network = |_| SourceError::from(Reason::NetworkError);
     let init: JsValue = Object::new().into();
     set(&init, "method", &JsValue::from_str("POST"));

@@ -42,6 +42,7 @@ pub fn config(ahead_s: f64) -> Config {
         allowed_origins: vec!["https://api.example".to_owned()],
         share_across_tabs: false,
         read_claims,
+        dpop: false,
     }
 }
 
