@@ -11,9 +11,8 @@
 #      minifies it, and the gzip total is printed.
 # Set TF_SKIP_INSTALL=1 to skip scripts/install-tools.sh (the other scripts do, having run it).
 set -euo pipefail
-# shellcheck source=scripts/common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-cd "$ROOT"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 if [[ "${TF_SKIP_INSTALL:-}" != 1 ]]; then
   bash scripts/install-tools.sh --no-browsers
@@ -29,7 +28,7 @@ rm -rf pkg
 RUSTFLAGS="${RUSTFLAGS:-} -C llvm-args=-inline-threshold=30" \
   cargo build --lib --release --target wasm32-unknown-unknown -p tokenfetch-npm
 # --typescript: tokenfetch.d.ts. pkg/package.json, README and LICENSE come from pkg-template/.
-wasm-bindgen "$(target_dir)/wasm32-unknown-unknown/release/tokenfetch_npm.wasm" \
+wasm-bindgen "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/tokenfetch_npm.wasm" \
   --target web --typescript --out-dir pkg --out-name tokenfetch
 
 # The features rustc enables by default for wasm32-unknown-unknown (LLVM's "generic" CPU).
@@ -40,8 +39,7 @@ wasm_features=(
   --enable-multivalue --enable-mutable-globals --enable-nontrapping-float-to-int
   --enable-reference-types --enable-sign-ext
 )
-wasm_opt="$ROOT/node_modules/.bin/wasm-opt"
-[[ -x "$wasm_opt" ]] || die "node_modules/.bin/wasm-opt is missing: run scripts/install-tools.sh"
+wasm_opt=node_modules/.bin/wasm-opt
 # Flatten and re-loop the control flow, then -O2 and -Oz, functions ordered by use, repeated until
 # nothing shrinks (--converge). Measured (wasm gzip -9): -Oz 29,797+; -O2 -Oz --converge 29,797;
 # with --flatten --rereloop 29,680; and --reorder-functions 29,569. All are ordinary binaryen

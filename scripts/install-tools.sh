@@ -1,95 +1,97 @@
 #!/usr/bin/env bash
-# Installs what building and testing tokenfetch needs, and only what is missing.
-# Idempotent and quick when everything is there; prints one line per tool.
+# Installs what building and testing tokenfetch needs, and only what is missing; quick when
+# everything is there, one line per tool.
 #
-#   scripts/install-tools.sh                 everything (build, browser tests)
-#   scripts/install-tools.sh --no-browsers   only what `npm run build` / `npm start` need
+#   scripts/install-tools.sh                 everything npm test needs
+#   scripts/install-tools.sh --no-browsers   what npm run build and npm start need
+#   scripts/install-tools.sh --bench         what npm run build and npm run bench need
 set -euo pipefail
-# shellcheck source=scripts/common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-
-browsers=1
-for arg in "$@"; do
-  case "$arg" in
-    --no-browsers) browsers=0 ;;
-    -h | --help)
-      sed -n '2,7p' "$0"
-      exit 0
-      ;;
-    *) die "unknown argument: $arg (try --help)" ;;
-  esac
-done
+# cargo-installed tools live here; CI shells do not always have it on PATH. Nothing waits for a terminal.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" DEBIAN_FRONTEND=noninteractive
 
 say() { printf 'install-tools: %s\n' "$*"; }
+die() {
+  printf 'install-tools: error: %s\n' "$*" >&2
+  exit 1
+}
+case "${1:-}" in
+  "") mode=test ;;
+  --no-browsers) mode=build ;;
+  --bench) mode=bench ;;
+  *) die "unknown argument: $1 (see the top of $0)" ;;
+esac
 
-# --- Rust toolchain and the wasm target --------------------------------------------------------
+# --- Rust's wasm target and wasm-bindgen-cli at exactly the Cargo.lock version ------------------
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first (https://rustup.rs)"
-wasm_libdir="$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
-if [[ -n "$wasm_libdir" && -d "$wasm_libdir" ]]; then
+if [[ -d "$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null)" ]]; then
   say "found rust target wasm32-unknown-unknown"
 else
   command -v rustup >/dev/null || die "the wasm32-unknown-unknown target is missing and rustup is not installed"
-  say "installing rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
-
-# --- wasm-bindgen-cli, at exactly the version in Cargo.lock -----------------------------------
-if [[ ! -f Cargo.lock ]]; then
-  say "no Cargo.lock yet: generating it"
-  cargo generate-lockfile --quiet
-fi
-# cargo's own package id, e.g. registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@0.2.130
 wb_id="$(cargo pkgid --quiet wasm-bindgen)" || die "cargo pkgid found no single wasm-bindgen in Cargo.lock"
-wb_version="${wb_id##*[@#]}"
-have_wb="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
-have_runner="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)"
-if [[ "$have_wb" == "$wb_version" && "$have_runner" == "$wb_version" ]]; then
+wb_version="${wb_id##*[@#]}" # registry+https://…crates.io-index#wasm-bindgen@0.2.130
+if [[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $wb_version" &&
+  "$(wasm-bindgen-test-runner --version 2>/dev/null)" == "wasm-bindgen-test-runner $wb_version" ]]; then
   say "found wasm-bindgen-cli $wb_version"
 else
-  say "installing wasm-bindgen-cli $wb_version (found: ${have_wb:-none}; takes a few minutes)"
+  say "installing wasm-bindgen-cli $wb_version (takes a few minutes)"
   # No --locked: the lockfile shipped in wasm-bindgen-cli pins crate versions the registry lacks.
   cargo install --quiet wasm-bindgen-cli --version "=$wb_version"
 fi
-
-# --- browsers and their WebDriver clients -----------------------------------------------------
-if ((browsers)); then
-  # wasm-pack: not used by npm run build or npm test (they call cargo and wasm-bindgen directly),
-  # but it is how wasm-bindgen crates are usually tested by hand (`wasm-pack test --headless
-  # --chrome`, as examples/rust-app's README shows), so test machines get it; npm start does not.
-  if command -v wasm-pack >/dev/null; then
-    say "found $(wasm-pack --version)"
-  else
-    say "installing wasm-pack (takes a minute)"
-    cargo install --quiet wasm-pack
-  fi
-
-  if command -v geckodriver >/dev/null; then
-    say "found $(geckodriver --version 2>/dev/null | head -n 1)"
-  else
-    say "installing geckodriver (takes a minute)"
-    cargo install --quiet geckodriver
-  fi
-
-  # Debian's Chromium, ChromeDriver and Firefox ESR; WebKitGTK (Safari's engine) with its
-  # WebDriver and MiniBrowser, and Xvfb for MiniBrowser to draw into.
-  missing=()
-  command -v chromium >/dev/null || missing+=(chromium)
-  command -v chromedriver >/dev/null || missing+=(chromium-driver)
-  command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
-  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
-  [[ -x "$(webkit_minibrowser)" ]] || missing+=(libwebkit2gtk-4.1-0)
-  command -v Xvfb >/dev/null || missing+=(xvfb)
-  if ((${#missing[@]} == 0)); then
-    say "found chromium, chromedriver, firefox, WebKitWebDriver, MiniBrowser and Xvfb"
-  else
-    apt_install "${missing[@]}"
-  fi
+if [[ $mode == test ]]; then
+  for tool in wasm-pack geckodriver; do
+    if command -v "$tool" >/dev/null; then
+      say "found $("$tool" --version 2>/dev/null | head -n 1)"
+    else
+      say "installing $tool (takes a minute)"
+      cargo install --quiet "$tool"
+    fi
+  done
 fi
 
-# --- Node.js and the npm devDependencies ------------------------------------------------------
-command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-((node_major >= 20)) || die "Node.js $(node --version) is too old: 20 or newer is needed"
+# --- Debian's browsers and WebDriver servers (never downloaded ones) ----------------------------
+# WebKitGTK (Safari's engine): its WebDriver and MiniBrowser, which draws into Xvfb (xvfb-run).
+case $mode in
+  test) packages=(chromium chromium-driver firefox-esr webkit2gtk-driver libwebkit2gtk-4.1-0 xvfb xauth) ;;
+  bench) packages=(chromium) ;;
+  build) packages=() ;;
+esac
+missing=()
+for p in "${packages[@]}"; do
+  [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  cmd="apt-get update && apt-get install -y ${missing[*]}"
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and there is no apt-get: install them by hand"
+  ((EUID == 0)) || die "missing ${missing[*]}; as root, run: $cmd
+then run this again"
+  say "installing ${missing[*]} with apt-get"
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null
+elif ((${#packages[@]})); then
+  say "found ${packages[*]}"
+fi
 
-npm_deps "$ROOT"
+# --- Node.js and the npm dependencies of each folder that has its own package.json ---------------
+command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
+(($(node -p 'process.versions.node.split(".")[0]') >= 20)) || die "Node.js $(node --version) is too old: 20 or newer is needed"
+# Installs DIR's dependencies unless node_modules is newer than package.json and its lockfile
+# (npm rewrites node_modules/.package-lock.json on each install).
+npm_deps() {
+  local stamp="$1/node_modules/.package-lock.json"
+  if [[ -f "$stamp" && "$stamp" -nt "$1/package.json" && "$stamp" -nt "$1/package-lock.json" ]]; then
+    say "found $1/node_modules"
+  else
+    say "npm ci in $1"
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+  fi
+}
+case $mode in
+  test) dirs=(. www/react tests/node examples/ts) ;;
+  bench) dirs=(. bench) ;;
+  build) dirs=(. www/react) ;;
+esac
+for dir in "${dirs[@]}"; do npm_deps "$dir"; done

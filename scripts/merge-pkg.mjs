@@ -42,6 +42,19 @@ const generated = existsSync(join(pkg, "package.json"))
   ? JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"))
   : {};
 
+// wasm-bindgen 0.2.130 (cli-support's generate_esm_cjs_imports) writes one `import * as importN`
+// per function the .wasm imports straight from a snippet, not one per module, and lists each
+// under the same key of the import object: `"./snippets/…/requests.js": import1, … : import2`,
+// a duplicate key (esbuild warns) naming the same module namespace. Keep one per module.
+const glue = join(pkg, "tokenfetch.js");
+const firstOf = new Map();
+const js = readFileSync(glue, "utf8")
+  .replace(/^import \* as (import\d+) from "([^"]+)"\n/gm, (line, name, module) =>
+    firstOf.has(module) ? "" : (firstOf.set(module, name), line),
+  )
+  .replace(/^\s*"([^"]+)": (import\d+),\n/gm, (line, module, name) => (!firstOf.has(module) || firstOf.get(module) === name ? line : ""));
+writeFileSync(glue, js);
+
 for (const name of readdirSync(template)) {
   if (name === "package.json") continue;
   cpSync(join(template, name), join(pkg, name), { recursive: true });

@@ -19,9 +19,10 @@ const tokenResponse = (ns, delayMs) => issueToken("", ns, TTL, { delayMs });
 const mint = (ns) => mintToken("", ns, TTL);
 
 /**
- * The four contenders, each set up the way its documentation shows for "bearer token + refresh
- * on 401", each doing one authenticated GET and parsing the JSON body (axios always does).
- * The refresh path is configured everywhere but never taken here (tokens live an hour).
+ * The per-request contenders (a row is one entry of `fns`), each set up the way its
+ * documentation shows for "bearer token + refresh on 401", each doing one authenticated GET and
+ * parsing the JSON body (axios always does). The refresh path is configured everywhere but never
+ * taken here (tokens live an hour).
  */
 async function makeContenders(ns) {
   let token = await mint(ns);
@@ -152,81 +153,82 @@ async function fire(count, send) {
   return { requests: count, successes: ok, statuses, wallMs, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.at(-1) };
 }
 
+/** A 401-storm client: `(ns, token, delay, called) => { send, done? }`; `called()` counts a refresh. */
+const tokenfetchStorm = (options = {}) => (ns, token, delay, called) => {
+  const client = new AuthClient({ ...options, token, onTokenExpired: async () => (called(), tokenResponse(ns, delay)) });
+  const send = async () => {
+    const r = await client.fetch(API);
+    await r.text();
+    return r.status;
+  };
+  return { send, done: () => client.free() };
+};
+
+// createAuthRefreshInterceptor with its defaults: statusCodes [401], deduplicateRefresh: true
+// (v5's successor of pauseInstanceWhileRefreshing: one refresh at a time, requests made during
+// it wait for it), maxRetries 3; or the same with deduplicateRefresh: false, what the maintainer
+// advises when several requests fail together (issues #56, #90). The callback is the README's:
+// store the token and put it on the failed request's config.
+const axiosStorm = (options) => (ns, initial, delay, called) => {
+  let token = initial;
+  const api = axios.create();
+  api.interceptors.request.use((config) => {
+    config.headers.Authorization = `Bearer ${token}`;
+    return config;
+  });
+  const refresh = async (failedRequest) => {
+    called();
+    token = (await tokenResponse(ns, delay)).access_token;
+    failedRequest.response.config.headers.Authorization = `Bearer ${token}`;
+  };
+  createAuthRefreshInterceptor(api, refresh, options);
+  return { send: async () => (await api.get(API)).status };
+};
+
+// The reference: what a careful hand-written wrapper over fetch does. A 401 for a request sent
+// with a token that has been replaced since is retried with the current one; otherwise every
+// caller awaits the one refresh in flight.
+function rawStorm(ns, initial, delay, called) {
+  let token = initial;
+  let pending = null;
+  const refresh = () =>
+    (pending ??= (async () => {
+      called();
+      try {
+        token = (await tokenResponse(ns, delay)).access_token;
+      } finally {
+        pending = null;
+      }
+    })());
+  const get = (t) => fetch(API, { headers: { Authorization: `Bearer ${t}` } });
+  const send = async () => {
+    const used = token;
+    let r = await get(used);
+    if (r.status === 401) {
+      if (token === used) await refresh();
+      r = await get(token);
+    }
+    await r.text();
+    return r.status;
+  };
+  return { send };
+}
+
+/** The rows of the 401 storm, in order (a row is one entry). */
+const stormClients = {
+  tokenfetch: tokenfetchStorm(),
+  "axios + axios-auth-refresh": axiosStorm({}),
+  "axios + axios-auth-refresh (deduplicateRefresh: false)": axiosStorm({ deduplicateRefresh: false }),
+  "raw fetch, hand-written single-flight": rawStorm,
+};
+
 /** 401 storm: `count` concurrent requests with a revoked token, a refresh that takes `delay` ms. */
 async function storm(lib, ns, count, delay) {
-  const initial = await mint(ns);
   let calls = 0;
-  let send;
-  let done = () => {};
-  if (lib === "tokenfetch") {
-    const client = new AuthClient({
-      token: initial,
-      onTokenExpired: async () => {
-        calls++;
-        return tokenResponse(ns, delay);
-      },
-    });
-    send = async () => {
-      const r = await client.fetch(API);
-      await r.text();
-      return r.status;
-    };
-    done = () => client.free();
-  } else if (lib === "raw fetch, hand-written single-flight") {
-    // The reference: what a careful hand-written wrapper over fetch does. A 401 for a request
-    // sent with a token that has been replaced since is retried with the current one; otherwise
-    // every caller awaits the one refresh in flight.
-    let token = initial;
-    let pending = null;
-    const refresh = () =>
-      (pending ??= (async () => {
-        calls++;
-        try {
-          token = (await tokenResponse(ns, delay)).access_token;
-        } finally {
-          pending = null;
-        }
-      })());
-    const get = (t) => fetch(API, { headers: { Authorization: `Bearer ${t}` } });
-    send = async () => {
-      const used = token;
-      let r = await get(used);
-      if (r.status === 401) {
-        if (token === used) await refresh();
-        r = await get(token);
-      }
-      await r.text();
-      return r.status;
-    };
-  } else if (lib.startsWith("axios + axios-auth-refresh")) {
-    // createAuthRefreshInterceptor with its defaults: statusCodes [401], deduplicateRefresh:
-    // true (v5's successor of pauseInstanceWhileRefreshing: one refresh at a time, requests
-    // made during it wait for it), maxRetries 3; or the same with deduplicateRefresh: false,
-    // what the maintainer advises when several requests fail together (issues #56, #90). The
-    // callback is the README's: store the token and put it on the failed request's config.
-    const deduplicateRefresh = !lib.includes("deduplicateRefresh: false");
-    let token = initial;
-    const api = axios.create();
-    api.interceptors.request.use((config) => {
-      config.headers.Authorization = `Bearer ${token}`;
-      return config;
-    });
-    createAuthRefreshInterceptor(
-      api,
-      async (failedRequest) => {
-        calls++;
-        token = (await tokenResponse(ns, delay)).access_token;
-        failedRequest.response.config.headers.Authorization = `Bearer ${token}`;
-      },
-      deduplicateRefresh ? {} : { deduplicateRefresh: false },
-    );
-    send = async () => (await api.get(API)).status;
-  } else {
-    throw new Error(`unknown storm contender ${lib}`);
-  }
+  const { send, done } = stormClients[lib](ns, await mint(ns), delay, () => calls++);
   await revoke("", ns);
   const result = await fire(count, send);
-  done();
+  done?.();
   await sleep(20);
   return { ...result, callbackCalls: calls, server: await stats("", ns) };
 }
@@ -293,5 +295,5 @@ async function memory(lib, ns, points, concurrency) {
   };
 }
 
-window.bench = { overheadSetup, overheadRounds, storm, memory, mint };
+window.bench = { overheadSetup, overheadRounds, storm, stormNames: Object.keys(stormClients), memory, mint };
 window.benchReady = true;

@@ -1,5 +1,4 @@
 import { defineConfig } from "vitest/config";
-import CountReporter from "./support/count-reporter.js";
 
 // Three projects, one per way a Node app meets the package:
 //   node   the package in a plain Node test (env node): init(), the before-init error, a real
@@ -15,7 +14,7 @@ const shared = {
 export default defineConfig({
   ...shared,
   test: {
-    reporters: ["default", new CountReporter()],
+    // Reporters: Vitest's default; npm test adds its JUnit report (--reporter=junit), which it counts.
     projects: [
       { ...shared, test: { name: "node", environment: "node", include: ["node/**/*.test.{js,jsx}"] } },
       { ...shared, test: { name: "ssr", environment: "node", include: ["ssr/**/*.test.{js,jsx}"] } },

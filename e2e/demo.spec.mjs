@@ -1,42 +1,23 @@
-// End-to-end tests of the demo pages as a person uses them, in headless Chromium or in WebKit
-// (--engine), against the devserver serving the assembled site with short tokens (--ttl 6,
-// pages told ?ahead=2), so that tokens expire and get refreshed while the test watches.
+// End-to-end tests of the demo pages as a person uses them, against the devserver serving the
+// assembled site with short tokens (--ttl 6 in wdio.conf.mjs, pages told ?ahead=2), so that
+// tokens expire and get refreshed while the test watches.
 //
-// For each of /plain/ and /react/, in one tab, step by step:
+// For each of /plain/ and /react/, in one window of a fresh profile, step by step:
 //   loaded          the page loads, logs in and answers its first request; no page error
 //   requests        the automatic GET /api/me keep succeeding
 //   revoke          "Revoke all tokens" → the next request is a 401 the client recovers from
 //   expiry          past the token lifetime: timer refreshes, requests still succeed
 //   refresh-failed  "Break /auth/refresh" + client.refresh() → a failed-refresh entry
 // Each step saves test-output/e2e/<page>-<step>.png (webkit-<page>-<step>.png in WebKit) and
-// checks the picture is not blank.
-//
-//   node e2e/demo.e2e.mjs --server target/debug/tokenfetch-devserver --site target/e2e-site [--engine chromium|webkit]
-//
-// WebKit is driven through classic WebDriver, which has no preload scripts and no console or
-// network events: there the page-error and CSP listeners start once the page has loaded, and
-// failed requests are not seen (the page's own status and counters still are).
-//
-// --site is a folder laid out as scripts/common.sh's assemble_site makes it (/, /plain/,
-// /react/, /shared/, /pkg/). Env: TF_E2E_PORT (default 8900; the second origin is the next
-// port), CHROMIUM (default /usr/bin/chromium). Prints `e2e: N passed, M failed` last.
+// checks the picture is not blank. In WebKit (classic WebDriver) the page-error and CSP
+// listeners start once the page has loaded, and failed requests are not seen (e2e/support.mjs).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { check, engineFromArgs, runSuite, serverBinFromArgs, sleep } from "../scripts/lib/browser.mjs";
 import * as devserver from "../www/shared/devserver.js";
+import { check, engine, newProfile, origin, Page, sleep } from "./support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const usage = "node e2e/demo.e2e.mjs --server PATH_TO_TOKENFETCH_DEVSERVER --site ASSEMBLED_SITE_DIR [--engine chromium|webkit]";
-const serverBin = serverBinFromArgs(usage);
-const engine = engineFromArgs();
-const siteIndex = process.argv.indexOf("--site");
-const site = siteIndex >= 0 ? process.argv[siteIndex + 1] : undefined;
-if (!site) {
-  console.error(`usage: ${usage}`);
-  process.exit(2);
-}
-const port = Number(process.env.TF_E2E_PORT ?? 8900);
 const TTL = 6; // seconds, the devserver's default for these tests
 const AHEAD = 2; // the pages' refreshAheadSeconds
 const shots = join(root, "test-output", "e2e");
@@ -82,11 +63,10 @@ async function checkNotBlank(page, png, name) {
   return stats;
 }
 
-function demoChecks(browser, origin, [label, path]) {
+function demoChecks([label, path]) {
   const ns = `e2e-${label}-${process.pid}-${Date.now()}`;
   const url = `${origin}${path}?ns=${ns}&ahead=${AHEAD}&every=1000&fail=15`;
-  const shotPrefix = engine === "chromium" ? label : `${engine}-${label}`;
-  let context;
+  const shotPrefix = () => (engine() === "chromium" ? label : `${engine()}-${label}`);
   let page;
   let loadFailed = false;
 
@@ -114,16 +94,15 @@ function demoChecks(browser, origin, [label, path]) {
     check((await counter("requestsFailed")) === 0, `${await counter("requestsFailed")} request(s) failed on the page`);
   };
   const screenshot = async (step) => {
-    const png = await page.screenshot({ fullPage: true });
-    const file = join(shots, `${shotPrefix}-${step}.png`);
+    const png = await page.screenshot();
+    const file = join(shots, `${shotPrefix()}-${step}.png`);
     writeFileSync(file, png);
     const s = await checkNotBlank(page, png, file);
-    console.log(`  ${shotPrefix}-${step}.png: ${s.width}x${s.height}, ${s.colours} colours`);
+    console.log(`  ${shotPrefix()}-${step}.png: ${s.width}x${s.height}, ${s.colours} colours`);
   };
 
-  const step = (name, run, { last = false } = {}) => [
-    `${path} ${name}`,
-    async () => {
+  const step = (name, run) =>
+    it(`${path} ${name}`, async () => {
       check(!loadFailed, "not run: the page did not load");
       let failure = null;
       try {
@@ -138,23 +117,20 @@ function demoChecks(browser, origin, [label, path]) {
       } catch (err) {
         failure ??= err;
       }
-      if (last) await context?.close().catch(() => {});
       if (failure && name === "loaded") loadFailed = true;
       if (failure) throw failure;
-    },
-  ];
+    });
 
-  return [
+  describe(path, () => {
     step("loaded", async () => {
-      context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-      await context.addInitScript(() => {
+      const csp = () => {
         window.cspViolations = [];
         document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-      });
-      page = await context.newPage();
+      };
+      await newProfile({ viewport: { width: 1000, height: 900 }, init: [csp] });
       const res = await fetch(url);
       check(res.ok, `GET ${path} answered ${res.status}`);
-      await page.goto(url);
+      page = await Page.open(url);
       await page.waitFor(() => document.body.dataset.status && document.body.dataset.status !== "loading…", null, { timeout: 20_000, what: "the page's status" });
       check((await page.evaluate(() => document.body.dataset.status)) === "ok", `status: ${await page.text("#status")}`);
       check((await entries("token")) === 1, "no token-installed entry");
@@ -166,7 +142,7 @@ function demoChecks(browser, origin, [label, path]) {
         check(/script-src 'self' 'wasm-unsafe-eval';/.test(csp ?? ""), `unexpected CSP: ${csp}`);
       }
       await waitFor("the token's time left", async () => /s left/.test(await left()), 2_000);
-    }),
+    });
 
     step("requests", async () => {
       await waitFor("3 successful requests", async () => (await counter("requestsOk")) >= 3, 10_000);
@@ -178,7 +154,7 @@ function demoChecks(browser, origin, [label, path]) {
       const s = await stats();
       check(s.authorized >= 3, `the server saw ${s.authorized} authorized requests`);
       await noVisibleError();
-    }),
+    });
 
     step("revoke", async () => {
       // Revoke while the token is fresh, so that a request uses it before the timer replaces it.
@@ -193,7 +169,7 @@ function demoChecks(browser, origin, [label, path]) {
       const s = await stats();
       check(s.unauthorized > unauthorized, "the server answered no 401 after the revoke");
       await noVisibleError();
-    }),
+    });
 
     step("expiry", async () => {
       const proactive = await entries("proactive", "refresh");
@@ -208,7 +184,7 @@ function demoChecks(browser, origin, [label, path]) {
       check(!/expired|no token/.test(await left()), "the page shows an expired token");
       await noVisibleError();
       console.log(`  ${label}: ${refreshed} proactive refresh(es) in ${TTL + 1.5} s`);
-    }),
+    });
 
     step("refresh-failed", async () => {
       await page.click("#btn-break");
@@ -219,10 +195,8 @@ function demoChecks(browser, origin, [label, path]) {
       check(/refresh-url-status \(HTTP 503\)/.test(text), `failed-refresh entry reads: ${text}`);
       check((await counter("refreshesFailed")) >= 1, "the failed refresh is not counted");
       await devserver.reset(origin, ns);
-    }, { last: true }),
-  ];
+    });
+  });
 }
 
-await runSuite("e2e", { serverBin, port, entries: [[site, "."]], serverArgs: ["--ttl", String(TTL)], engine }, ({ server, browser }) =>
-  pages.flatMap((p) => demoChecks(browser, server.origin, p)),
-);
+describe("demo pages end to end", () => pages.forEach(demoChecks));

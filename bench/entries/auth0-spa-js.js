@@ -1,2 +1,0 @@
-// What an auth0-spa-js user imports.
-export { createAuth0Client } from "@auth0/auth0-spa-js";

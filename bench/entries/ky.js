@@ -1,2 +1,0 @@
-// What a ky user imports.
-export { default } from "ky";

@@ -1,2 +1,0 @@
-// What an oidc-client-ts user imports.
-export { UserManager } from "oidc-client-ts";
