@@ -60,7 +60,7 @@ const wdio = (id, suites) => () =>
 let server = null;
 const steps = [
   ["install", "install tools", () => run("bash", ["scripts/install-tools.sh"])],
-  ["fmt", "cargo fmt --check", () => run("cargo", ["fmt", "--all", "--check"])],
+  ["fmt", "cargo fmt --check", () => run("cargo", ["fmt", "--all", "--check", "--", "--color", "never"])],
   ["cargo_test", "cargo test (native)", () => run("cargo", ["test", "--workspace"])],
   ["clippy", "cargo clippy (native, wasm32)", async () => {
     await run("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);

@@ -279,9 +279,13 @@ impl Shared {
         let dpop = self.keys.is_some();
         let mode = match auth {
             Auth::Off => return send(&request),
-            Auth::Proof if !dpop => return Err(OptionsError::type_error("fetch: auth: \"proof\" needs the dpop option").into()),
+            Auth::Proof if !dpop => {
+                return Err(OptionsError::type_error("fetch: auth: \"proof\" needs the dpop option").into())
+            }
             Auth::Proof => Mode::Proof,
-            Auth::Token if !self.read(|engine| engine.authorizes(&url, false, own_authorization)) => return send(&request),
+            Auth::Token if !self.read(|engine| engine.authorizes(&url, false, own_authorization)) => {
+                return send(&request)
+            }
             Auth::Token => Mode::Token,
         };
         // The method matters for DPoP only (`htm`, and the redirect rule).

@@ -76,7 +76,11 @@ impl Source {
     /// Asks for a token. `signal` (an `AbortSignal`) aborts a `refreshUrl` POST when the caller
     /// stops waiting, so that the connection is freed too; `send` sends that POST (with a DPoP
     /// proof when the client has a key).
-    pub(crate) async fn obtain(&self, signal: &JsValue, send: impl FnOnce(&JsValue) -> Result<Promise, JsValue>) -> Answer {
+    pub(crate) async fn obtain(
+        &self,
+        signal: &JsValue,
+        send: impl FnOnce(&JsValue) -> Result<Promise, JsValue>,
+    ) -> Answer {
         match self {
             Source::Callback(callback) => callback().await,
             Source::Url(url) => post(url, signal, send).await,
