@@ -51,7 +51,7 @@ impl AuthState {
                 self.last_failure = Some(reason);
             }
             Event::Cleared => self.signed_in = false,
-            Event::Retry { .. } => {}
+            Event::Retry { .. } | Event::DpopKey { .. } => {}
         }
         self.events.push(*event);
     }
