@@ -5,8 +5,8 @@
 //
 // Env (all optional): TF_TEST_PORT (the devserver for the browser tests, default 8787; its second
 // origin TF_TEST_OTHER_PORT, default the next port), TF_E2E_PORT (WebdriverIO's, default 8900),
-// TF_NODE_PORT (tests/node's, default 9200), TF_WDIO_ENGINES (default "chromium webkit"),
-// TF_SKIP_STEPS (step ids not to run, e.g. "webkit firefox").
+// TF_NODE_PORT (tests/node's devservers: it and the next three ports; default 9200),
+// TF_WDIO_ENGINES (default "chromium webkit"), TF_SKIP_STEPS (step ids not to run, e.g. "webkit firefox").
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -81,7 +81,7 @@ const steps = [
   ["size", "size budget (size-limit)", () => run("node_modules/.bin/size-limit", [])],
   ["smoke", "package smoke test (WebdriverIO)", wdio("smoke", ["smoke"])],
   ["typescript", "TypeScript checks (examples/ts)", () => run("node", ["check.mjs"], { cwd: join(root, "examples/ts") })],
-  ["node", "Node and SSR (Vitest)", vitest("node", ["node", "ssr"])],
+  ["node", "Node, SSR and oidc-provider interop (Vitest)", vitest("node", ["node", "ssr", "interop"])],
   ["react_tests", "React Testing Library (Vitest)", vitest("react_tests", ["react"])],
   ["react", "React demo (vite build)", () => run("node_modules/.bin/vite", ["build", "--logLevel", "warn"], { cwd: join(root, "www/react") })],
   ["e2e", "tabs and demo pages end to end (WebdriverIO)", wdio("e2e", ["tabs", "demo"])],

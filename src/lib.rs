@@ -43,5 +43,5 @@ pub use error::{OptionsError, OptionsErrorKind, RefreshError};
 pub use js::AuthClient;
 pub use options::Options;
 pub use tokenfetch_engine as engine;
-pub use tokenfetch_engine::event::{Event, Reason, Trigger};
+pub use tokenfetch_engine::event::{Cause, Event, Reason, Trigger};
 pub use tokenfetch_engine::token_result::TokenResult;

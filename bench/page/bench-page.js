@@ -5,7 +5,7 @@
 import init, { AuthClient } from "/pkg/index.js";
 import ky from "/vendor/ky.js";
 import { axios, createAuthRefreshInterceptor } from "/vendor/axios-auth-refresh.js";
-import { issueToken, mintToken, revoke, stats } from "/shared/devserver.js";
+import { enableDpop, issueDpopToken, issueToken, mintToken, revoke, stats } from "/shared/devserver.js";
 
 const wasm = await init();
 
@@ -17,12 +17,35 @@ const TTL = 3600;
 /** `{access_token, token_type, expires_in}` from the devserver, after `delayMs` ms. */
 const tokenResponse = (ns, delayMs) => issueToken("", ns, TTL, { delayMs });
 const mint = (ns) => mintToken("", ns, TTL);
+/** One GET through `client` (tokenfetch), its body read with `read`; resolves to the status. */
+const through = (client, read = "json") => async () => {
+  const r = await client.fetch(API);
+  await r[read]();
+  return r.status;
+};
+
+/**
+ * A `dpop: true` client of `ns`, which goes into the devserver's DPoP mode (nonces required, never
+ * rotated here), holding a token bound to its key; it refreshes at the token endpoint with a proof
+ * (`auth: "proof"`, `delay` ms, `called()` each time). One first request learns the nonce: what
+ * follows is the steady state, with no challenges.
+ */
+async function dpopClient(ns, { delay = 0, called = () => {} } = {}) {
+  await enableDpop("", ns);
+  const client = new AuthClient({
+    dpop: true,
+    onTokenExpired: async () => (called(), (await client.fetch(`/auth/token?ns=${ns}&ttl=${TTL}&delay=${delay}`, { auth: "proof", method: "POST" })).json()),
+  });
+  client.setToken((await issueDpopToken("", ns, TTL, { dpopJkt: await client.dpopThumbprint() })).access_token);
+  await through(client)();
+  return client;
+}
 
 /**
  * The per-request contenders (a row is one entry of `fns`), each set up the way its
  * documentation shows for "bearer token + refresh on 401", each doing one authenticated GET and
  * parsing the JSON body (axios always does). The refresh path is configured everywhere but never
- * taken here (tokens live an hour).
+ * taken here (tokens live an hour). "tokenfetch (DPoP)" is tokenfetch with `dpop: true`.
  */
 async function makeContenders(ns) {
   let token = await mint(ns);
@@ -35,6 +58,7 @@ async function makeContenders(ns) {
     ));
 
   const client = new AuthClient({ token, onTokenExpired: () => tokenResponse(ns) });
+  const bound = await dpopClient(`${ns}-dpop`); // DPoP's row: a namespace of its own in DPoP mode
 
   const axiosApi = axios.create();
   axiosApi.interceptors.request.use((config) => {
@@ -74,11 +98,8 @@ async function makeContenders(ns) {
         await r.json();
         return r.status;
       },
-      tokenfetch: async () => {
-        const r = await client.fetch(API);
-        await r.json();
-        return r.status;
-      },
+      tokenfetch: through(client),
+      "tokenfetch (DPoP)": through(bound),
       "axios + axios-auth-refresh": async () => (await axiosApi.get(API)).status,
       ky: async () => {
         const r = await kyApi.get(API);
@@ -153,15 +174,10 @@ async function fire(count, send) {
   return { requests: count, successes: ok, statuses, wallMs, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.at(-1) };
 }
 
-/** A 401-storm client: `(ns, token, delay, called) => { send, done? }`; `called()` counts a refresh. */
-const tokenfetchStorm = (options = {}) => (ns, token, delay, called) => {
-  const client = new AuthClient({ ...options, token, onTokenExpired: async () => (called(), tokenResponse(ns, delay)) });
-  const send = async () => {
-    const r = await client.fetch(API);
-    await r.text();
-    return r.status;
-  };
-  return { send, done: () => client.free() };
+/** A 401-storm client: `(ns, token, delay, called) => { send, done? }` (or a promise of it); `called()` counts a refresh. */
+const tokenfetchStorm = (dpop) => async (ns, token, delay, called) => {
+  const client = dpop ? await dpopClient(ns, { delay, called }) : new AuthClient({ token, onTokenExpired: async () => (called(), tokenResponse(ns, delay)) });
+  return { send: through(client, "text"), done: () => client.free() };
 };
 
 // createAuthRefreshInterceptor with its defaults: statusCodes [401], deduplicateRefresh: true
@@ -216,7 +232,8 @@ function rawStorm(ns, initial, delay, called) {
 
 /** The rows of the 401 storm, in order (a row is one entry). */
 const stormClients = {
-  tokenfetch: tokenfetchStorm(),
+  tokenfetch: tokenfetchStorm(false),
+  "tokenfetch (DPoP)": tokenfetchStorm(true),
   "axios + axios-auth-refresh": axiosStorm({}),
   "axios + axios-auth-refresh (deduplicateRefresh: false)": axiosStorm({ deduplicateRefresh: false }),
   "raw fetch, hand-written single-flight": rawStorm,
@@ -225,7 +242,7 @@ const stormClients = {
 /** 401 storm: `count` concurrent requests with a revoked token, a refresh that takes `delay` ms. */
 async function storm(lib, ns, count, delay) {
   let calls = 0;
-  const { send, done } = stormClients[lib](ns, await mint(ns), delay, () => calls++);
+  const { send, done } = await stormClients[lib](ns, await mint(ns), delay, () => calls++);
   await revoke("", ns);
   const result = await fire(count, send);
   done?.();
@@ -249,24 +266,12 @@ function memorySnapshot(requests) {
 }
 
 /**
- * Requests through one client in batches of `concurrency`, with a snapshot (after forced GC)
- * at each of `points` (cumulative request counts). `lib`: "tokenfetch" or "raw fetch".
+ * Requests through one tokenfetch client in batches of `concurrency`, with a snapshot (after
+ * forced GC) at each of `points` (cumulative request counts).
  */
 async function memory(lib, ns, points, concurrency) {
-  let token = await mint(ns);
-  const client = lib === "tokenfetch" ? new AuthClient({ token, onTokenExpired: () => tokenResponse(ns) }) : null;
-  const send =
-    lib === "tokenfetch"
-      ? async () => {
-          const r = await client.fetch(API);
-          await r.json();
-          return r.status;
-        }
-      : async () => {
-          const r = await fetch(API, { headers: { Authorization: `Bearer ${token}` } });
-          await r.json();
-          return r.status;
-        };
+  const client = new AuthClient({ token: await mint(ns), onTokenExpired: () => tokenResponse(ns) });
+  const send = through(client);
   await settle();
   const snapshots = [memorySnapshot(0)];
   let done = 0;
@@ -283,7 +288,7 @@ async function memory(lib, ns, points, concurrency) {
     snapshots.push(memorySnapshot(done));
   }
   const seconds = (performance.now() - t0) / 1000;
-  client?.free();
+  client.free();
   return {
     lib,
     concurrency,

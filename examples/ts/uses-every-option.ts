@@ -8,6 +8,7 @@ import type {
   InitOutput,
   RefreshFailureReason,
   RefreshTrigger,
+  RetryCause,
   TokenResult,
 } from "tokenfetch";
 
@@ -25,9 +26,12 @@ const camel: TokenResult = { accessToken: "t", expiresIn: 3600 };
 const snake: TokenResult = { access_token: "t", expires_in: 3600 };
 const plain: TokenResult = { token: "t", expiresAt: 1_900_000_000 };
 const azure: TokenResult = { authToken: "t", expires_on: 1_900_000_000 };
+// With `dpop`, a provider that did not bind the token says so in `token_type`.
+const bound: TokenResult = { access_token: "t", token_type: "DPoP", expires_in: 300 };
+const unbound: TokenResult = { accessToken: "t", tokenType: "Bearer", expiresIn: 300 };
 const giveUp: TokenResult = null;
 const alsoGiveUp: TokenResult = undefined;
-const results: TokenResult[] = [asString, camel, snake, plain, azure, giveUp, alsoGiveUp];
+const results: TokenResult[] = [asString, camel, snake, plain, azure, bound, unbound, giveUp, alsoGiveUp];
 
 async function refreshFromServer(): Promise<TokenResult> {
   const response = await fetch("/auth/refresh", { method: "POST", credentials: "include" });
@@ -45,6 +49,10 @@ function describeTrigger(trigger: RefreshTrigger): string {
     case "manual":
       return "refresh() was called";
   }
+}
+
+function describeCause(cause: RetryCause): string {
+  return cause === "token" ? "with a new token" : "with the server's new DPoP nonce";
 }
 
 function describeFailure(reason: RefreshFailureReason, status?: number): string {
@@ -75,7 +83,12 @@ function onEvent(event: AuthEvent): void {
     }
     case "retry": {
       const status: number = event.status;
-      console.log("retrying after", status);
+      console.log("retrying after", status, describeCause(event.cause));
+      break;
+    }
+    case "dpop-key": {
+      const stored: boolean = event.stored;
+      console.log(stored ? "DPoP key kept in IndexedDB" : "DPoP key in memory only");
       break;
     }
     case "cleared":
@@ -100,6 +113,7 @@ const options: AuthClientOptions = {
   autoRefresh: true,
   authScheme: "Bearer",
   shareAcrossTabs: "my-app",
+  dpop: false,
   onEvent,
 };
 
@@ -124,6 +138,15 @@ const noAuth: AuthRequestInit = { auth: undefined };
 const configured = new AuthClient(fromConfig);
 configured.free();
 console.log(partial, noAuth);
+
+// DPoP: proofs on every request, and `auth: "proof"` for a token endpoint (proof, no token).
+const dpopClient = new AuthClient({ dpop: true, onTokenExpired: refreshFromServer });
+const thumbprint: string = await dpopClient.dpopThumbprint();
+const proof: string = await dpopClient.dpopProof("POST", "https://auth.example.com/token");
+const proofInit: AuthRequestInit = { auth: "proof", method: "POST", body: new URLSearchParams({ grant_type: "refresh_token" }) };
+const tokenResponse: Response = await dpopClient.fetch("https://auth.example.com/token", proofInit);
+console.log(thumbprint.length, proof.split(".").length, tokenResponse.ok);
+dpopClient.free();
 
 const noOptions = new AuthClient();
 const nullOptions = new AuthClient(null);

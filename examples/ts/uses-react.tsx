@@ -14,6 +14,7 @@ import {
 const options: AuthClientOptions = {
   baseUrl: "https://api.example.com/v1/",
   refreshUrl: "https://api.example.com/auth/refresh",
+  dpop: true,
   onEvent: (event) => console.debug(event.type),
 };
 
@@ -32,6 +33,7 @@ function Orders({ accessToken }: { accessToken: string }): ReactElement {
   useEffect(() => {
     if (client === null) return;
     client.setToken(accessToken);
+    void client.dpopThumbprint().then((jkt: string) => console.debug("bound to", jkt));
     void client
       .fetch("orders")
       .then((response) => response.json() as Promise<string[]>)

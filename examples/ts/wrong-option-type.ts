@@ -14,6 +14,7 @@ const client = new AuthClient({
   autoRefresh: "yes", // error TS2322
   shareAcrossTabs: 1, // error TS2322
   token: 12345, // error TS2322
+  dpop: "on", // error TS2322
 });
 new AuthClient({ refreshTimeout: 5000 }); // error TS2561
 new AuthClient({ retryOn: [401] }); // error TS2353

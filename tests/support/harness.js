@@ -20,10 +20,12 @@ export function release(client) {
 /** How many tracked clients are still alive. */
 export function liveClients() { return live.size; }
 
-// After a panic (wasm32 aborts: no destructor runs): the clock goes back at once, and the clients
-// alive now, the failed test's, are freed on the next task, after the test runner has moved on.
+// After a panic (wasm32 aborts: no destructor runs): the clock and the host features a test
+// shadowed go back at once, and the clients alive now, the failed test's, are freed on the next
+// task, after the test runner has moved on.
 export function afterPanic() {
   restoreClock();
+  unshadowAll();
   const left = [...live];
   setTimeout(() => { for (const client of left) release(client); }, 0);
 }
@@ -323,3 +325,234 @@ export function fakeJwtLived(age, remaining) {
   return fakeJwt(JSON.stringify({ iat: now - age, exp: now + remaining }));
 }
 export function dispatchVisibilityChange() { document.dispatchEvent(new Event("visibilitychange")); }
+
+// --- DPoP (RFC 9449) ---------------------------------------------------------------------------
+// Proofs decoded, a key of the test's own (the "attacker" who copied a token), the client's
+// stored key read back from IndexedDB, host features hidden or made to refuse (undone by
+// `unshadowAll`, also after a panic), and token-endpoint calls made through the client with
+// `auth: "proof"`, as an app makes them.
+
+const encode = (text) => new TextEncoder().encode(text);
+function toBase64url(data) {
+  let binary = "";
+  for (const byte of new Uint8Array(data)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+function fromBase64url(text) {
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  return atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+}
+const sha256url = async (text) => toBase64url(await crypto.subtle.digest("SHA-256", encode(text)));
+
+/** A compact JWS's `{ header, claims, signature }` (unverified), or null. */
+export function decodeJws(jws) {
+  try {
+    const [h, c, s] = String(jws).split(".");
+    return { header: JSON.parse(fromBase64url(h)), claims: JSON.parse(fromBase64url(c)), signatureBytes: fromBase64url(s).length };
+  } catch { return null; }
+}
+/** Whether the proof's signature verifies with the `jwk` of its own header (ES256). */
+export async function proofVerifies(jws) {
+  try {
+    const [h, c, s] = jws.split(".");
+    const { jwk } = JSON.parse(fromBase64url(h));
+    const key = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    const signature = Uint8Array.from(fromBase64url(s), (ch) => ch.charCodeAt(0));
+    return await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, encode(`${h}.${c}`));
+  } catch { return false; }
+}
+/** base64url SHA-256 of `text` (what `ath` is of a token). */
+export function sha256Base64url(text) { return sha256url(text); }
+
+/**
+ * RFC 7638 thumbprint of an EC public key, written out from the RFC: the required members
+ * `crv`, `kty`, `x`, `y` in lexicographic order, no whitespace, SHA-256, base64url.
+ */
+export async function thumbprintOf(publicKey) {
+  const { crv, kty, x, y } = await crypto.subtle.exportKey("jwk", publicKey);
+  return sha256url(`{"crv":"${crv}","kty":"${kty}","x":"${x}","y":"${y}"}`);
+}
+
+/** A key pair of the test's own and a proof signed with it: `{ proof, thumbprint }`. */
+export async function foreignProof(htm, htu, nonce, token) {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+  const { crv, kty, x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+  const header = { typ: "dpop+jwt", alg: "ES256", jwk: { crv, kty, x, y } };
+  const claims = { jti: toBase64url(crypto.getRandomValues(new Uint8Array(16))), htm, htu, iat: Math.floor(realNow() / 1000) };
+  if (nonce) claims.nonce = nonce;
+  if (token) claims.ath = await sha256url(token);
+  const input = `${toBase64url(encode(JSON.stringify(header)))}.${toBase64url(encode(JSON.stringify(claims)))}`;
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, encode(input));
+  return { proof: `${input}.${toBase64url(signature)}`, thumbprint: await thumbprintOf(pair.publicKey) };
+}
+
+/**
+ * A copied token sent by someone else with plain fetch: `Authorization: <scheme> <token>` and,
+ * when `proof` is a string, `DPoP: proof`. `{ status, body, wwwAuthenticate }`.
+ */
+export async function replayToken(url, scheme, token, proof) {
+  const headers = { Authorization: `${scheme} ${token}` };
+  if (typeof proof === "string") headers.DPoP = proof;
+  const response = await fetch(url, { headers });
+  const text = await response.text();
+  let body = text;
+  try { body = JSON.parse(text); } catch {}
+  return { status: response.status, body, wwwAuthenticate: response.headers.get("WWW-Authenticate") };
+}
+
+const DPOP_DATABASE = "tokenfetch-dpop";
+const DPOP_STORE = "keys";
+/** The key pair the client stored for channel `name` in IndexedDB (its record as is), or null. */
+export function storedKeyPair(name) {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(DPOP_DATABASE, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore(DPOP_STORE);
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const database = opening.result;
+      const get = database.transaction(DPOP_STORE, "readonly").objectStore(DPOP_STORE).get(name);
+      get.onsuccess = () => { database.close(); resolve(get.result ?? null); };
+      get.onerror = () => { database.close(); reject(get.error); };
+    };
+  });
+}
+/** The RFC 7638 thumbprint of the stored key of channel `name`, or null when none is stored. */
+export async function storedThumbprint(name) {
+  const pair = await storedKeyPair(name);
+  return pair?.publicKey ? thumbprintOf(pair.publicKey) : null;
+}
+/**
+ * What exporting the stored private key of channel `name` does, in every format WebCrypto has
+ * for one: `{ found, extractable, usages, jwk, pkcs8 }`, each format "rejected <name>" or "exported".
+ */
+export async function exportStoredPrivateKey(name) {
+  const pair = await storedKeyPair(name);
+  if (!pair?.privateKey) return { found: false };
+  const attempt = (format) => crypto.subtle.exportKey(format, pair.privateKey).then(() => "exported", (e) => `rejected ${e?.name}`);
+  return {
+    found: true,
+    extractable: pair.privateKey.extractable,
+    type: pair.privateKey.type,
+    usages: pair.privateKey.usages.join(","),
+    jwk: await attempt("jwk"),
+    pkcs8: await attempt("pkcs8"),
+  };
+}
+
+// Host features a test hides or breaks: `shadow` replaces `target[name]` with an own property
+// holding `value`, `unshadowAll` puts back what was there.
+const shadows = [];
+function shadow(target, name, value) {
+  const own = Object.getOwnPropertyDescriptor(target, name);
+  Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: own?.enumerable ?? false });
+  shadows.push(() => { if (own) Object.defineProperty(target, name, own); else delete target[name]; });
+}
+/** Undoes every shadow, last first. */
+export function unshadowAll() { while (shadows.length) shadows.pop()(); }
+/** `indexedDB` is undefined, as where the host has none. */
+export function hideIndexedDb() { shadow(globalThis, "indexedDB", undefined); }
+/** IndexedDB refuses to store a CryptoKey, as Safari's private browsing and Lockdown Mode do. */
+export function refuseIndexedDbPut() {
+  shadow(IDBObjectStore.prototype, "put", function put() {
+    throw new DOMException("Failed to execute 'put' on 'IDBObjectStore': CryptoKey could not be cloned.", "DataCloneError");
+  });
+}
+/** `crypto.subtle` is undefined, as outside a secure context. */
+export function hideSubtle() { shadow(globalThis.crypto, "subtle", undefined); }
+/** Whether `crypto.subtle` is there (a check that `unshadowAll` put it back). */
+export function hasSubtle() { return typeof globalThis.crypto?.subtle?.sign === "function"; }
+/**
+ * A proxy in front of the devserver: requests go through to it, but the `DPoP-Nonce` of every
+ * answer that has one is replaced by `"repeat-1"` (`mode` "fixed") or a new `"fresh-N"` each time
+ * ("fresh"), nonces the server never issued. After `cap` replacements it lets answers through
+ * as they are (so a client that loops ends). Returns `{ replaced }`, counting.
+ */
+export function fakeNonces(mode, cap) {
+  const inner = globalThis.fetch;
+  const state = { replaced: 0 };
+  shadow(globalThis, "fetch", async function fetch(...args) {
+    const response = await inner.apply(globalThis, args);
+    if (!response.headers.has("DPoP-Nonce") || state.replaced >= cap) return response;
+    state.replaced++;
+    const headers = new Headers(response.headers);
+    headers.set("DPoP-Nonce", mode === "fixed" ? "repeat-1" : `fresh-${state.replaced}`);
+    const body = await response.arrayBuffer();
+    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  });
+  return state;
+}
+export function replacedNonces(state) { return state.replaced; }
+
+// Token-endpoint calls through the client, with its proof and no token (`auth: "proof"`).
+async function answerOf(response) {
+  const text = await response.text();
+  let body;
+  try { body = JSON.parse(text); } catch { body = { error: "not_json" }; }
+  return { ...body, status: response.status };
+}
+/**
+ * Logs in at `/oauth/login` with the client's proof, which binds the session and its tokens to
+ * the client's key: `{ access_token, token_type, expires_in, refresh_token, status }`.
+ */
+export async function proofLogin(client, origin, ns, ttl) {
+  return answerOf(await client.fetch(`${origin}/oauth/login?ns=${encodeURIComponent(ns)}&ttl=${ttl}`, { method: "POST", auth: "proof" }));
+}
+/**
+ * An `onTokenExpired` redeeming the session's refresh token at `/oauth/token` through
+ * `fn.client` (set with `useClient`) with `auth: "proof"`, as an app with a DPoP-bound session
+ * does; `false` on `invalid_grant`. New access tokens live `ttl` seconds. `fn.calls` counts
+ * calls; `fn.tokens` keeps the access tokens it answered, for the test's checks.
+ */
+export function proofGrantCallback(origin, session, ttl) {
+  let refreshToken = session.refresh_token;
+  const fn = async () => {
+    fn.calls++;
+    const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken });
+    const answer = await answerOf(await fn.client.fetch(`${origin}/oauth/token?ttl=${ttl}`, { method: "POST", body, auth: "proof" }));
+    if (answer.error === "invalid_grant") return false;
+    if (answer.status !== 200) throw new Error(`POST /oauth/token answered ${answer.status} ${answer.error ?? ""}`);
+    refreshToken = answer.refresh_token;
+    fn.tokens.push(answer.access_token);
+    return { access_token: answer.access_token, token_type: answer.token_type, expires_in: answer.expires_in };
+  };
+  fn.calls = 0;
+  fn.tokens = [];
+  fn.client = null;
+  return fn;
+}
+export function useClient(callback, client) { callback.client = client; }
+export function lastToken(callback) { return callback.tokens[callback.tokens.length - 1]; }
+export function tokensOf(callback) { return callback.tokens; }
+
+/** `n` proofs from `client.dpopProof(method, url)`, one after another: `{ count, distinct, shortest, verified }`. */
+export async function manyProofs(client, method, url, n) {
+  const jtis = new Set();
+  let shortest = Infinity;
+  const batch = 100;
+  let first = null;
+  for (let done = 0; done < n; done += batch) {
+    const proofs = await Promise.all(Array.from({ length: Math.min(batch, n - done) }, () => client.dpopProof(method, url)));
+    for (const proof of proofs) {
+      const { jti } = decodeJws(proof).claims;
+      jtis.add(jti);
+      shortest = Math.min(shortest, fromBase64url(jti).length);
+    }
+    first ??= proofs[0];
+  }
+  return { count: n, distinct: jtis.size, shortestJtiBytes: shortest, firstVerifies: await proofVerifies(first) };
+}
+
+/** The entries of a DPoP log as `"<endpoint> <METHOD> <origin><route> <accepted|reason>"` lines. */
+export function dpopOutcomes(log) {
+  return log.entries.map((e) => `${e.endpoint} ${e.method} ${e.origin}${e.route} ${e.accepted ? "accepted" : e.reason}`).join("\n");
+}
+/** How many entries of a DPoP log for `origin` (any, when empty) were refused for `reason`. */
+export function dpopRefusals(log, origin, reason) {
+  return log.entries.filter((e) => (!origin || e.origin === origin) && !e.accepted && e.reason === reason).length;
+}
+/** The largest |iat - serverTime| of the log's proofs, seconds (-1 without proofs). */
+export function largestIatGap(log) {
+  return Math.max(-1, ...log.entries.filter((e) => e.iat !== null).map((e) => Math.abs(e.iat - e.serverTime)));
+}
+/** The client's events as one JSON text. */
+export function eventsText(recorder) { return JSON.stringify(recorder.events); }

@@ -25,4 +25,4 @@ mod session;
 pub use api::{Api, Config, Echo, Me};
 pub use error::ApiError;
 pub use session::AuthState;
-pub use tokenfetch::{Event, OptionsError, OptionsErrorKind, Reason, RefreshError, Trigger};
+pub use tokenfetch::{Cause, Event, OptionsError, OptionsErrorKind, Reason, RefreshError, Trigger};

@@ -7,7 +7,7 @@ mod support;
 use futures_util::future::join_all;
 use serde_json::json;
 use support::*;
-use tokenfetch_rust_app::{Api, Event, Trigger};
+use tokenfetch_rust_app::{Api, Cause, Event, Trigger};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -85,7 +85,7 @@ async fn the_app_sees_the_events_in_order() {
         panic!("{:?}", state.events[2]);
     };
     assert_eq!(Some(expires_at), api.client().expires_at(), "the new token's expiry");
-    assert_eq!(state.events[3], Event::Retry { status: 401 });
+    assert_eq!(state.events[3], Event::Retry { status: 401, cause: Cause::Token });
     assert!(state.signed_in && !state.refreshing && state.last_failure.is_none(), "{state:?}");
     assert_eq!(stat(&ns, "authorized").await, 1);
     drop(api);

@@ -94,7 +94,7 @@ describe("against the devserver", () => {
       const of = (type) => events.filter((e) => e.type === type);
       expect(of("refresh-start")).toEqual([{ type: "refresh-start", trigger: "status" }]);
       expect(of("refreshed")).toHaveLength(1);
-      expect(of("retry")).toEqual([{ type: "retry", status: 401 }]);
+      expect(of("retry")).toEqual([{ type: "retry", status: 401, cause: "token" }]);
 
       // What the server saw: the revoked token refused once, the retry accepted once.
       const seen = await stats(server.origin, ns);

@@ -1,9 +1,15 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { addEntry, countEntry, createTracker, emptyCounts, login, readSettings, server, tokenLife } from "../../shared/demo.js";
+import { AuthClient } from "tokenfetch";
 import { AuthClientProvider, useAuthClient, useAuthState } from "tokenfetch/react";
-import { Counters, Timeline, TokenLife } from "./Timeline.jsx";
+import {
+  addEntry, countEntry, createTracker, dpopSearch, dpopView, emptyCounts, readSettings, replayElsewhere, replayEntry, server, tokenLife, tokenSource,
+} from "../../shared/demo.js";
+import { Counters, DpopCard, Timeline, TokenLife } from "./Timeline.jsx";
 
 const settings = readSettings();
+// Bearer: refreshUrl "/auth/refresh". DPoP: dpop: true and an onTokenExpired that calls the
+// token endpoint with a proof (shared/demo.js).
+const source = tokenSource(settings);
 const pageStarted = Date.now();
 
 /** Re-renders every `ms` milliseconds (the token's countdown). */
@@ -35,6 +41,7 @@ export default function App() {
     () =>
       createTracker({
         push,
+        dpop: settings.dpop,
         onToken: () => {
           setInstalledAt(Date.now());
           setRevoked(false);
@@ -45,7 +52,7 @@ export default function App() {
 
   return (
     <AuthClientProvider
-      options={{ refreshUrl: "/auth/refresh", refreshAheadSeconds: settings.ahead, onEvent: tracker.onEvent }}
+      options={source.options({ refreshAheadSeconds: settings.ahead, onEvent: tracker.onEvent })}
     >
       <Demo
         tracker={tracker}
@@ -68,18 +75,21 @@ function Demo({ tracker, push, entries, counts, installedAt, revoked, setRevoked
   const [auto, setAuto] = useState(settings.auto);
   const [status, setStatus] = useState("loading…");
   const [lifetime, setLifetime] = useState(null);
+  const [thumbprint, setThumbprint] = useState(null);
+  const [dpopLog, setDpopLog] = useState(null);
   const now = useNow(100);
 
-  // Log in once the client exists (same origin: the HttpOnly session cookie is what
-  // /auth/refresh reads), then make the first request.
+  // Log in once the client exists (Bearer: same origin, the HttpOnly session cookie is what
+  // /auth/refresh reads; DPoP: bound to the client's key by dpop_jkt), then make the first request.
   useEffect(() => {
     if (!client) return undefined;
     let active = true;
     (async () => {
       try {
-        const { token, expiresIn } = await login(settings);
+        const { token, expiresIn } = await source.login(client);
         client.setToken(token);
         setLifetime(expiresIn);
+        if (settings.dpop) setThumbprint(await client.dpopThumbprint());
         const ok = await tracker.request(client, "/api/me");
         if (active) setStatus(ok ? "ok" : "error: the first GET /api/me failed");
       } catch (err) {
@@ -116,6 +126,25 @@ function Demo({ tracker, push, entries, counts, installedAt, revoked, setRevoked
     };
   }, [ready, auto, client, tracker]);
 
+  // DPoP: what the server's checks saw, every 2 s.
+  useEffect(() => {
+    if (!ready || !thumbprint) return undefined;
+    let timer;
+    const poll = () =>
+      server.dpopLog(settings.ns).then((log) => setDpopLog(dpopView(log, thumbprint)), () => {}).finally(() => (timer = setTimeout(poll, 2000)));
+    poll();
+    return () => clearTimeout(timer);
+  }, [ready, thumbprint]);
+
+  const replay = async () => {
+    push(replayEntry(await replayElsewhere(AuthClient, source.token)));
+    setDpopLog(dpopView(await server.dpopLog(settings.ns), thumbprint));
+  };
+  const expireNonces = async () => {
+    await server.expireNonces(settings.ns);
+    push({ what: "control", kind: "control", title: "Expired the server's nonces", detail: "the nonce the client holds is no longer accepted: its next request meets a use_dpop_nonce challenge" });
+  };
+
   const revokeAll = async () => {
     await server.revokeAll(settings.ns);
     setRevoked(true);
@@ -124,7 +153,7 @@ function Demo({ tracker, push, entries, counts, installedAt, revoked, setRevoked
   const breakRefresh = async () => {
     await server.breakRefresh(settings.ns, settings.failSeconds);
     setBrokenUntil(Date.now() + settings.failSeconds * 1000);
-    push({ what: "control", kind: "control", title: `/auth/refresh answers 503 for ${settings.failSeconds} s`, detail: "refreshes fail until then; the client keeps its token and backs off" });
+    push({ what: "control", kind: "control", title: `${settings.refreshPath} answers 503 for ${settings.failSeconds} s`, detail: "refreshes fail until then; the client keeps its token and backs off" });
   };
 
   const life = tokenLife({
@@ -149,13 +178,13 @@ function Demo({ tracker, push, entries, counts, installedAt, revoked, setRevoked
         <code>&lt;AuthClientProvider&gt;</code>, read with <code>useAuthClient()</code> and{" "}
         <code>useAuthState()</code>. Tokens live{" "}
         {lifetime ? `${lifetime} s` : "…"}; the client refreshes them {settings.ahead} s
-        ahead of expiry. Status:{" "}
+        ahead of expiry. {settings.dpop && "DPoP is on: every request carries a proof. "}Status:{" "}
         <strong id="status" className={status.startsWith("error") ? "status-error" : ""}>
           {status}
         </strong>
       </p>
 
-      <TokenLife life={life} ahead={settings.ahead} brokenFor={brokenFor} ns={settings.ns} />
+      <TokenLife life={life} ahead={settings.ahead} brokenFor={brokenFor} ns={settings.ns} refreshPath={settings.refreshPath} thumbprint={thumbprint} />
 
       <section className="card">
         <div className="controls">
@@ -169,7 +198,7 @@ function Demo({ tracker, push, entries, counts, installedAt, revoked, setRevoked
             Revoke all tokens on the server
           </button>
           <button id="btn-break" className="danger" disabled={!ready} onClick={breakRefresh}>
-            Break /auth/refresh for {settings.failSeconds} s
+            Break {settings.refreshPath} for {settings.failSeconds} s
           </button>
           <label className="toggle">
             <input type="checkbox" id="auto" checked={auto} onChange={(e) => setAuto(e.target.checked)} /> GET /api/me
@@ -177,6 +206,15 @@ function Demo({ tracker, push, entries, counts, installedAt, revoked, setRevoked
           </label>
         </div>
       </section>
+
+      <DpopCard
+        settings={settings}
+        ready={ready}
+        view={dpopLog}
+        onReplay={replay}
+        onNonce={expireNonces}
+        onSwitch={(on) => (location.search = dpopSearch(location.search, on))}
+      />
 
       <Counters counts={counts} />
       <Timeline entries={entries} since={pageStarted} />
