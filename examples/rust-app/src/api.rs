@@ -17,8 +17,9 @@ use crate::session::{request_token, AuthState};
 /// Where the app's API and its token endpoint are.
 ///
 /// ```
-/// let config = tokenfetch_rust_app::Config::new("https://api.example.com/", "/auth/refresh");
+/// let mut config = tokenfetch_rust_app::Config::new("https://api.example.com/", "/auth/refresh");
 /// assert_eq!(config.refresh_ahead_seconds, None);
+/// config.dpop = true; // the provider binds its tokens to the client's key
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -29,12 +30,20 @@ pub struct Config {
     pub token_endpoint: String,
     /// Renew this long before the token expires (tokenfetch's default, 60, when `None`).
     pub refresh_ahead_seconds: Option<f64>,
+    /// DPoP-bound tokens (RFC 9449): every call carries a proof of the client's own key, and the
+    /// built-in refresh proves it to the token endpoint (off when `false`, the default).
+    pub dpop: bool,
 }
 
 impl Config {
     /// An API at `base_url` whose tokens come from `token_endpoint`.
     pub fn new(base_url: impl Into<String>, token_endpoint: impl Into<String>) -> Config {
-        Config { base_url: base_url.into(), token_endpoint: token_endpoint.into(), refresh_ahead_seconds: None }
+        Config {
+            base_url: base_url.into(),
+            token_endpoint: token_endpoint.into(),
+            refresh_ahead_seconds: None,
+            dpop: false,
+        }
     }
 }
 
@@ -129,7 +138,8 @@ impl Api {
 
     fn build(config: Config, options: Options, state: Rc<RefCell<AuthState>>) -> Result<Api, OptionsError> {
         let log = Rc::clone(&state);
-        let mut options = options.base_url(config.base_url).on_event(move |event| log.borrow_mut().record(event));
+        let mut options =
+            options.base_url(config.base_url).dpop(config.dpop).on_event(move |event| log.borrow_mut().record(event));
         if let Some(seconds) = config.refresh_ahead_seconds {
             options = options.refresh_ahead_seconds(seconds);
         }

@@ -48,15 +48,30 @@ pub fn config(ns: &str) -> Config {
 }
 
 async fn send(method: &str, path: &str) -> Value {
+    let response = request(method, path, None).await;
+    assert!(response.ok(), "{method} {path}: HTTP {}", response.status());
+    let text = JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A request to the devserver (cookies included) with `authorization` as its only extra header.
+async fn request(method: &str, path: &str, authorization: Option<&str>) -> Response {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::Include);
     let window = web_sys::window().unwrap();
+    if let Some(authorization) = authorization {
+        let headers = web_sys::Headers::new().unwrap();
+        headers.set("Authorization", authorization).unwrap();
+        init.set_headers(&headers);
+    }
     let promise = window.fetch_with_str_and_init(&format!("{SERVER}{path}"), &init);
-    let response: Response = JsFuture::from(promise).await.unwrap().dyn_into().unwrap();
-    assert!(response.ok(), "{method} {path}: HTTP {}", response.status());
-    let text = JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap();
-    serde_json::from_str(&text).unwrap()
+    JsFuture::from(promise).await.unwrap().dyn_into().unwrap()
+}
+
+/// The status of `GET path` sent with `authorization` and no DPoP proof: what a copied token gets.
+pub async fn status_with(path: &str, authorization: &str) -> u16 {
+    request("GET", path, Some(authorization)).await.status()
 }
 
 /// POSTs to a route of the devserver (cookies included) and returns its JSON answer.
@@ -88,4 +103,21 @@ pub async fn logout() {
 pub async fn stat(ns: &str, name: &str) -> u64 {
     let stats = send("GET", &format!("/control/stats?ns={ns}")).await;
     stats[name].as_u64().unwrap_or_else(|| panic!("no counter {name} in {stats}"))
+}
+
+/// Turns DPoP mode on for `ns`: bound tokens, proofs checked strictly, nonces required.
+pub async fn dpop_on(ns: &str) {
+    post(&format!("/control/dpop?ns={ns}")).await;
+}
+
+/// Opens a cookie session for `ns` bound to the key `jkt` (the authorization request's
+/// `dpop_jkt`) and returns its access token.
+pub async fn login_bound(ns: &str, jkt: &str) -> String {
+    post(&format!("/auth/login?ns={ns}&ttl=300&dpop_jkt={jkt}")).await["access_token"].as_str().unwrap().to_owned()
+}
+
+/// What the devserver's DPoP checks saw for `ns`: `entries` (one per judged request, with
+/// `route`, `accepted`, `reason`, `jkt`, `nonce`, ...), `keys`, `counts`.
+pub async fn dpop_log(ns: &str) -> Value {
+    send("GET", &format!("/control/dpop-log?ns={ns}")).await
 }
