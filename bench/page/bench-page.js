@@ -92,6 +92,7 @@ async function makeContenders(ns) {
 
   return {
     client,
+    bound,
     fns: {
       "raw fetch": async () => {
         const r = await fetch(API, { headers: { Authorization: `Bearer ${token}` } });
@@ -300,5 +301,15 @@ async function memory(lib, ns, points, concurrency) {
   };
 }
 
-window.bench = { overheadSetup, overheadRounds, storm, stormNames: Object.keys(stormClients), memory, mint };
+/**
+ * µs per proof of the DPoP row's client, `n` `dpopProof` calls one after another: the page's
+ * share of DPoP's per-request cost (claims, `jti`, WebCrypto's signature; no `ath`, no request).
+ */
+async function proofCost(n) {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await overhead.bound.dpopProof("GET", API);
+  return ((performance.now() - started) * 1000) / n;
+}
+
+window.bench = { overheadSetup, overheadRounds, proofCost, storm, stormNames: Object.keys(stormClients), memory, mint };
 window.benchReady = true;
