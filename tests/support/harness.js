@@ -504,9 +504,10 @@ export async function proofLogin(client, origin, ns, ttl) {
  * calls; `fn.tokens` keeps the access tokens it answered, for the test's checks.
  */
 export function proofGrantCallback(origin, session, ttl) {
-  let refreshToken = session.refresh_token;
+  let refreshToken = session?.refresh_token;
   const fn = async () => {
     fn.calls++;
+    refreshToken ??= fn.session?.refresh_token;
     const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken });
     const answer = await answerOf(await fn.client.fetch(`${origin}/oauth/token?ttl=${ttl}`, { method: "POST", body, auth: "proof" }));
     if (answer.error === "invalid_grant") return false;
@@ -521,6 +522,8 @@ export function proofGrantCallback(origin, session, ttl) {
   return fn;
 }
 export function useClient(callback, client) { callback.client = client; }
+/** The session whose refresh token `callback` redeems, when it was made before the login. */
+export function useSession(callback, session) { callback.session = session; }
 export function lastToken(callback) { return callback.tokens[callback.tokens.length - 1]; }
 export function tokensOf(callback) { return callback.tokens; }
 

@@ -37,6 +37,115 @@ extern "C" {
     async fn oauth_token_with(origin: &str, refresh_token: &JsValue, options: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = oauthCallback)]
     fn oauth_callback_with(origin: &str, session: &JsValue, options: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = enableDpop)]
+    async fn enable_dpop_with(origin: &str, ns: &str, options: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = dpopLog)]
+    async fn dpop_log_at(origin: &str, ns: &str) -> JsValue;
+    #[wasm_bindgen(js_name = issueDpopToken)]
+    async fn issue_dpop_token_with(origin: &str, ns: &str, ttl: i32, options: &JsValue) -> JsValue;
+}
+
+/// The DPoP side of the JS toolkit (tests/support/harness.js): proofs decoded and verified, a
+/// key of the test's own, the client's stored key read back, host features hidden or refusing.
+#[wasm_bindgen(module = "/tests/support/harness.js")]
+extern "C" {
+    /// A proof's `{ header, claims, signatureBytes }` (unverified), or null.
+    #[wasm_bindgen(js_name = decodeJws)]
+    pub fn decode_jws(jws: &JsValue) -> JsValue;
+    /// Whether a proof's signature verifies with the `jwk` of its own header.
+    #[wasm_bindgen(js_name = proofVerifies)]
+    pub async fn proof_verifies(jws: &JsValue) -> JsValue;
+    /// A proof signed with a key of the test's own: `{ proof, thumbprint }`.
+    #[wasm_bindgen(js_name = foreignProof)]
+    pub async fn foreign_proof(htm: &str, htu: &str, nonce: &JsValue, token: &JsValue) -> JsValue;
+    /// A copied token sent with plain fetch: `{ status, body, wwwAuthenticate }`.
+    #[wasm_bindgen(js_name = replayToken)]
+    pub async fn replay_token(url: &str, scheme: &str, token: &JsValue, proof: &JsValue) -> JsValue;
+    /// RFC 7638 thumbprint of the key the client stored for a channel, or null.
+    #[wasm_bindgen(js_name = storedThumbprint)]
+    pub async fn stored_thumbprint(channel: &str) -> JsValue;
+    /// What exporting the stored private key does: `{ found, extractable, type, usages, jwk, pkcs8 }`.
+    #[wasm_bindgen(js_name = exportStoredPrivateKey)]
+    pub async fn export_stored_private_key(channel: &str) -> JsValue;
+    #[wasm_bindgen(js_name = hideIndexedDb)]
+    pub fn hide_indexed_db();
+    #[wasm_bindgen(js_name = refuseIndexedDbPut)]
+    pub fn refuse_indexed_db_put();
+    #[wasm_bindgen(js_name = hideSubtle)]
+    pub fn hide_subtle();
+    #[wasm_bindgen(js_name = hasSubtle)]
+    pub fn has_subtle() -> bool;
+    #[wasm_bindgen(js_name = unshadowAll)]
+    pub fn unshadow_all();
+    /// Replaces every `DPoP-Nonce` the page gets by `"repeat-1"` ("fixed") or a new one each time
+    /// ("fresh"), up to `cap` times; returns the state `replaced_nonces` reads.
+    #[wasm_bindgen(js_name = fakeNonces)]
+    pub fn fake_nonces(mode: &str, cap: u32) -> JsValue;
+    #[wasm_bindgen(js_name = replacedNonces)]
+    pub fn replaced_nonces(state: &JsValue) -> u32;
+    /// `/oauth/login` through the client with `auth: "proof"`: a session bound to its key.
+    #[wasm_bindgen(js_name = proofLogin)]
+    pub async fn proof_login(client: &JsValue, origin: &str, ns: &str, ttl: i32) -> JsValue;
+    /// An `onTokenExpired` redeeming the session's refresh token with `auth: "proof"`.
+    #[wasm_bindgen(js_name = proofGrantCallback)]
+    pub fn proof_grant_callback(origin: &str, session: &JsValue, ttl: i32) -> JsValue;
+    #[wasm_bindgen(js_name = useClient)]
+    pub fn use_client(callback: &JsValue, client: &JsValue);
+    #[wasm_bindgen(js_name = useSession)]
+    pub fn use_session(callback: &JsValue, session: &JsValue);
+    #[wasm_bindgen(js_name = lastToken)]
+    pub fn last_token(callback: &JsValue) -> JsValue;
+    /// `n` proofs from `dpopProof`: `{ count, distinct, shortestJtiBytes, firstVerifies }`.
+    #[wasm_bindgen(js_name = manyProofs)]
+    pub async fn many_proofs(client: &JsValue, method: &str, url: &str, n: u32) -> JsValue;
+    /// A DPoP log's entries as `"<endpoint> <METHOD> <origin><route> <accepted|reason>"` lines.
+    #[wasm_bindgen(js_name = dpopOutcomes)]
+    pub fn dpop_outcomes(log: &JsValue) -> String;
+    /// How many entries of a DPoP log for `origin` (any, when empty) were refused for `reason`.
+    #[wasm_bindgen(js_name = dpopRefusals)]
+    pub fn dpop_refusals(log: &JsValue, origin: &str, reason: &str) -> u32;
+    /// The largest |iat - serverTime| of a DPoP log's proofs, in seconds.
+    #[wasm_bindgen(js_name = largestIatGap)]
+    pub fn largest_iat_gap(log: &JsValue) -> f64;
+    #[wasm_bindgen(js_name = eventsText)]
+    pub fn events_text(recorder: &JsValue) -> String;
+    #[wasm_bindgen(js_name = sha256Base64url)]
+    pub async fn sha256_base64url(text: &JsValue) -> JsValue;
+}
+
+/// Turns DPoP mode on for `ns`: bound tokens, strict proofs, nonces required.
+pub async fn enable_dpop(ns: &str) {
+    enable_dpop_with(SERVER, ns, &JsValue::UNDEFINED).await;
+}
+
+/// What the DPoP checks of `ns` saw: `{ entries, nonces, keys, counts, .. }`.
+pub async fn dpop_log(ns: &str) -> JsValue {
+    dpop_log_at(SERVER, ns).await
+}
+
+/// An access token of `ns` bound to the key `jkt` (the authorization request's `dpop_jkt`), as a
+/// JS string.
+pub async fn bound_token(ns: &str, ttl: i32, jkt: &str) -> JsValue {
+    let body = issue_dpop_token_with(SERVER, ns, ttl, &object(&[("dpopJkt", jkt.into())])).await;
+    field(&body, "access_token")
+}
+
+/// A token body `{ access_token, token_type: "Bearer", .. }` of `ns` in DPoP mode: a token the
+/// server did not bind.
+pub async fn bearer_token_body(ns: &str, ttl: i32) -> JsValue {
+    issue_dpop_token_with(SERVER, ns, ttl, &object(&[("bearer", true.into())])).await
+}
+
+/// `client.dpopThumbprint()`.
+pub async fn thumbprint(client: &JsValue) -> String {
+    let promise: js_sys::Promise = invoke(client, "dpopThumbprint", &[]).unchecked_into();
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap().as_string().unwrap_or_default()
+}
+
+/// `client.dpopProof(method, url)`: the proof, or what it rejected with.
+pub async fn try_proof(client: &JsValue, method: &str, url: &str) -> Result<JsValue, JsValue> {
+    let promise: js_sys::Promise = try_invoke(client, "dpopProof", &[method.into(), url.into()])?.unchecked_into();
+    wasm_bindgen_futures::JsFuture::from(promise).await
 }
 
 /// The JS toolkit of the tests (tests/support/harness.js).
