@@ -284,6 +284,7 @@ export function oauthCallback(origin, session, { ttl, delayMs } = {}) {
  * @property {"current" | "previous" | "missing" | "stale" | null} nonceCheck null: not checked
  * @property {boolean | null} athMatched null: no token to hash (token endpoints) or not reached
  * @property {string | null} boundJkt the key the token or session is bound to
+ * @property {number | null} checkMicros µs the server took to check the proof (null: no single proof)
  * @property {boolean} accepted
  * @property {string | null} reason why it was refused: `use_dpop_nonce`, `missing_proof`,
  *   `multiple_proofs`, `malformed_proof`, `bad_typ`, `bad_alg`, `bad_jwk`, `private_jwk`,

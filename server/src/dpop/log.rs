@@ -53,6 +53,8 @@ pub struct Entry {
     pub accepted: bool,
     /// Why it was refused (see `Reason::as_str`).
     pub reason: Option<&'static str>,
+    /// How long checking the proof took, in µs (`None`: no single proof to check).
+    pub check_micros: Option<u64>,
 }
 
 #[derive(Debug, Default)]

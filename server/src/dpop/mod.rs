@@ -140,9 +140,9 @@ impl Dpop {
     /// The log entry of `judged`, with what its proof says (and its key among the namespace's
     /// keys if the signature verified).
     fn entry(&mut self, judged: &Judged<'_>, now: i64) -> Entry {
-        let seen = match judged.presented {
-            Presented::One(checked) => checked.seen.clone(),
-            Presented::Missing | Presented::Many => Seen::default(),
+        let (seen, check_micros) = match judged.presented {
+            Presented::One(checked) => (checked.seen.clone(), Some(checked.micros)),
+            Presented::Missing | Presented::Many => (Seen::default(), None),
         };
         if let (true, Some(jkt)) = (seen.signed, &seen.jkt) {
             if !self.keys.contains(jkt) && self.keys.len() < MAX_KEYS {
@@ -170,6 +170,7 @@ impl Dpop {
             bound_jkt: judged.bound.map(str::to_owned),
             accepted: false,
             reason: None,
+            check_micros,
         }
     }
 

@@ -595,7 +595,9 @@ async fn the_log_tells_what_was_seen_and_never_a_token() {
         "expectedHtu": api, "scheme": "DPoP", "proof": true, "htm": "GET", "htu": api, "iat": iat,
         "jti": jwt_claims(&sent)["jti"], "jkt": key.thumbprint(), "nonce": nonce, "serverTime": api_entry["serverTime"],
         "nonceCheck": "current", "athMatched": true, "boundJkt": key.thumbprint(), "accepted": true, "reason": null,
+        "checkMicros": api_entry["checkMicros"],
     });
+    assert!(api_entry["checkMicros"].as_u64().is_some_and(|us| us > 0), "how long the check took: {api_entry}");
     assert_eq!(api_entry, &expected);
     assert_eq!(seen["keys"], json!([key.thumbprint()]));
     assert_eq!(seen["nonces"][format!("http://{A}")]["issued"], json!([nonce]));
