@@ -410,3 +410,55 @@ async fn no_token_proof_or_key_material_in_events_errors_or_the_console() {
     }
     assert!(seen[0].contains("dpop-key") && seen[0].contains("retry"), "the events were recorded: {}", seen[0]);
 }
+
+#[wasm_bindgen_test]
+async fn the_built_in_refresh_url_post_proves_the_key_and_renews_a_bound_session() {
+    let ns = ns("dpop-refresh-url");
+    enable_dpop(&ns).await;
+    let refresh_url = format!("{SERVER}/auth/refresh?ns={ns}&ttl=300");
+    let (client, events) = dpop_client(|o| o.set("refreshUrl", refresh_url.clone()));
+    let jkt = thumbprint(&client).await;
+    // The login binds the cookie session to the client's key (the authorization request's dpop_jkt).
+    let login = control(&format!("/auth/login?ns={ns}&ttl=300&dpop_jkt={jkt}")).await;
+    invoke(&client, "setToken", &[field(&login, "access_token")]);
+    assert_eq!(status(&get(&client, "/api/me").await), 200);
+    revoke(&ns).await;
+
+    let result = get(&client, "/api/me").await;
+
+    assert_eq!(status(&result), 200, "{}", describe(&result));
+    assert_eq!(stat(&ns, "refreshCalls").await, 1.0);
+    let log = dpop_log(&ns).await;
+    assert_eq!(
+        judged(&log, "/auth/refresh"),
+        [format!("POST {SERVER} accepted")],
+        "the POST carried a proof of the session's key (no challenge: the origin's nonce was known)"
+    );
+    assert_eq!(judged(&log, "/api/me").last().map(String::as_str), Some(&*format!("GET {SERVER} accepted")));
+    assert_eq!(retries(&events, "token"), 1, "{}", events_text(&events));
+}
+
+#[wasm_bindgen_test]
+async fn a_redirected_post_refused_where_it_landed_is_never_sent_to_the_url_that_answered() {
+    let ns = ns("dpop-redirect-post");
+    let (client, events, _, callback) = signed_in(&ns).await;
+    let target = format!("{SERVER}/api/echo");
+    let redirect = format!("/redirect?to={}&status=307", js_sys::encode_uri_component(&target));
+
+    let result = call(&client, &redirect.into(), &body_init("string", "POST")).await;
+
+    assert_eq!(status(&result), 401, "the caller gets the 401: {}", describe(&result));
+    let log = dpop_log(&ns).await;
+    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
+    let landed: Vec<String> =
+        entries.iter().filter(|e| field(e, "route") == "/api/echo").map(|e| value_text(&field(&e, "htu"))).collect();
+    // Rule 4's one refresh and retry still apply to the 401; neither send went to /api/echo itself.
+    assert_eq!(landed, [format!("{SERVER}/redirect"), format!("{SERVER}/redirect")], "{}", dpop_outcomes(&log));
+    assert_eq!(calls(&callback), 1);
+    assert_eq!(
+        (retries(&events, "token"), retries(&events, "dpop-nonce")),
+        (1, 1),
+        "the login's nonce retry only: {}",
+        events_text(&events)
+    );
+}
