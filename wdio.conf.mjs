@@ -1,6 +1,7 @@
 // WebdriverIO's test runner: the demo pages end to end and the package smoke test (e2e/), and
 // shareAcrossTabs in real windows (tests/tabs/), each in Chromium (Debian's, through ChromeDriver,
-// headless) and WebKit (WebKitGTK's MiniBrowser through WebKitWebDriver, in Xvfb).
+// headless), Firefox (Debian's firefox-esr through geckodriver, headless) and WebKit (WebKitGTK's
+// MiniBrowser through WebKitWebDriver, in Xvfb).
 //
 //   npx wdio [--suite smoke|demo|tabs]     after npm run build (and the React demo's vite build)
 //
@@ -8,14 +9,14 @@
 // devserver with 6 s tokens (the demos watch them expire). Reports: the spec reporter, and JUnit
 // XML in test-output/wdio/ (TF_REPORT_DIR: npm test counts them). Screenshots: test-output/e2e/.
 // Env: TF_E2E_PORT (default 8900, and the next port), TF_WEBKITDRIVER_PORT (default 4445),
-// TF_DEVSERVER (default target/debug/tokenfetch-devserver), TF_WDIO_ENGINES ("chromium webkit").
+// TF_DEVSERVER (default target/debug/tokenfetch-devserver), TF_WDIO_ENGINES ("chromium firefox webkit"), FIREFOX (default /usr/bin/firefox-esr).
 import { join } from "node:path";
-import { assembleSite, chromium, devserverBin, root, spawnDevserver, spawnGroup, targetDir, waitForHttp, webkit, withDisplay } from "./scripts/lib/setup.mjs";
+import { assembleSite, chromium, devserverBin, geckodriver, root, spawnDevserver, spawnGroup, targetDir, waitForHttp, webkit, withDisplay } from "./scripts/lib/setup.mjs";
 
 const port = Number(process.env.TF_E2E_PORT ?? 8900);
 const driverPort = Number(process.env.TF_WEBKITDRIVER_PORT ?? 4445);
 process.env.TF_E2E_ORIGIN = `http://127.0.0.1:${port}`; // read by the specs (e2e/support.mjs)
-const engines = (process.env.TF_WDIO_ENGINES ?? "chromium webkit").split(/\s+/);
+const engines = (process.env.TF_WDIO_ENGINES ?? "chromium firefox webkit").split(/\s+/);
 const running = [];
 
 const capabilities = {
@@ -23,6 +24,11 @@ const capabilities = {
     browserName: "chrome",
     "goog:chromeOptions": { binary: chromium.binary, args: ["--headless", ...chromium.args] },
     "wdio:chromedriverOptions": { binary: chromium.driver },
+  },
+  firefox: {
+    browserName: "firefox",
+    "moz:firefoxOptions": { binary: process.env.FIREFOX ?? "/usr/bin/firefox-esr", args: ["-headless"] },
+    "wdio:geckodriverOptions": { binary: geckodriver },
   },
   webkit: {
     browserName: "MiniBrowser",

@@ -6,7 +6,7 @@
 // Env (all optional): TF_TEST_PORT (the devserver for the browser tests, default 8787; its second
 // origin TF_TEST_OTHER_PORT, default the next port), TF_E2E_PORT (WebdriverIO's, default 8900),
 // TF_NODE_PORT (tests/node's devservers: it and the next three ports; default 9200),
-// TF_WDIO_ENGINES (default "chromium webkit"), TF_SKIP_STEPS (step ids not to run, e.g. "webkit firefox").
+// TF_WDIO_ENGINES (default "chromium firefox webkit"), TF_SKIP_STEPS (step ids not to run, e.g. "webkit firefox").
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
