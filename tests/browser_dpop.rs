@@ -38,6 +38,11 @@ async fn signed_in(ns: &str) -> (Client, JsValue, JsValue, JsValue) {
     (client, events, session, callback)
 }
 
+/// The devserver's route that answers 307 to `target`.
+fn redirect_to(target: &str) -> String {
+    format!("/redirect?to={}&status=307", js_sys::encode_uri_component(target))
+}
+
 fn retries(events: &JsValue, cause: &str) -> usize {
     self::events(events).iter().filter(|e| field(e, "type") == "retry" && field(e, "cause") == cause).count()
 }
@@ -186,7 +191,7 @@ async fn a_redirected_get_is_sent_again_with_a_proof_for_the_url_that_answered()
     let ns = ns("dpop-redirect");
     let (client, _, _, _) = signed_in(&ns).await;
     let target = format!("{SERVER}/api/me");
-    let redirect = format!("/redirect?to={}&status=307", js_sys::encode_uri_component(&target));
+    let redirect = redirect_to(&target);
 
     let result = get(&client, &redirect).await;
 
@@ -443,7 +448,7 @@ async fn a_redirected_post_refused_where_it_landed_is_never_sent_to_the_url_that
     let ns = ns("dpop-redirect-post");
     let (client, events, _, callback) = signed_in(&ns).await;
     let target = format!("{SERVER}/api/echo");
-    let redirect = format!("/redirect?to={}&status=307", js_sys::encode_uri_component(&target));
+    let redirect = redirect_to(&target);
 
     let result = call(&client, &redirect.into(), &body_init("string", "POST")).await;
 
