@@ -35,8 +35,7 @@ use crate::backoff::Failures;
 use crate::challenge::is_token_problem;
 use crate::clock::Skew;
 use crate::deadlines::{refresh_at, Deadlines};
-use crate::dpop::nonces::Nonces;
-use crate::dpop::{htu, is_method, Proof};
+use crate::dpop::{Dpop, Proof, ProofError};
 use crate::event::{Cause, Event, Reason, Trigger};
 use crate::held::TokenState;
 use crate::jwt::{JwtTimes, ReadClaims};
@@ -139,13 +138,6 @@ pub enum Output {
     },
 }
 
-/// Why [`Engine::app_proof`] refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProofError {
-    /// The message of the JS `TypeError`.
-    pub message: &'static str,
-}
-
 /// The client's state machine. See the [module docs](self).
 #[derive(Debug)]
 pub struct Engine {
@@ -153,8 +145,7 @@ pub struct Engine {
     has_source: bool,
     allowed_origins: Vec<String>,
     read_claims: ReadClaims,
-    dpop: bool,
-    nonces: Nonces,
+    dpop: Dpop,
     tokens: TokenState,
     flight: SingleFlight,
     failures: Failures,
@@ -177,8 +168,7 @@ impl Engine {
             has_source: config.has_source,
             allowed_origins: config.allowed_origins,
             read_claims: config.read_claims,
-            dpop: config.dpop,
-            nonces: Nonces::default(),
+            dpop: Dpop::new(config.dpop),
             tokens: TokenState::default(),
             flight: SingleFlight::default(),
             failures: Failures::default(),
@@ -270,7 +260,7 @@ impl Engine {
     /// for a token bound to the client's key, else `<authScheme> <token>`.
     pub fn authorization(&self) -> Option<Zeroizing<String>> {
         self.tokens.held().map(|held| {
-            let scheme = if self.dpop && !held.bearer { "DPoP" } else { &self.settings.auth_scheme };
+            let scheme = if self.dpop.is_on() && !held.bearer { "DPoP" } else { &self.settings.auth_scheme };
             held.token.header_value(scheme)
         })
     }
@@ -312,12 +302,12 @@ impl Engine {
     /// Whether a response's `WWW-Authenticate` matters: its status may ask for a new token (it is
     /// in `refreshOn`), or, with DPoP, for a nonce (401).
     pub fn reads_challenge(&self, status: u16) -> bool {
-        self.settings.refresh_on.contains(&status) || (self.dpop && status == 401)
+        self.settings.refresh_on.contains(&status) || (self.dpop.is_on() && status == 401)
     }
 
     /// Whether DPoP is on: responses' `DPoP-Nonce` (and a 401's redirect) matter.
     pub fn dpop(&self) -> bool {
-        self.dpop
+        self.dpop.is_on()
     }
 
     /// Whether a response asks for a new token (`refreshOn`, not `insufficient_scope`).
@@ -359,44 +349,30 @@ impl Engine {
         self.emit(Event::Retry { status, cause });
     }
 
-    // --- DPoP --------------------------------------------------------------------------------
+    // --- DPoP (the decisions are `dpop::Dpop`'s; `iat` is the skew estimate's) -------------
 
     /// The proof a request of `mode` to `url` (serialized by the host) with `method` goes out
-    /// with, if any: with DPoP on, every proof-mode request, and token requests while the token
-    /// held is bound (not `token_type: "Bearer"`), their `ath` hashing it.
+    /// with, if any (see [`Dpop::proof_for`]).
     pub fn proof(&mut self, mode: Mode, method: &str, url: &str, now: f64) -> Option<Proof> {
-        let ath = match mode {
-            Mode::Token => !self.tokens.held()?.bearer,
-            Mode::Proof => false,
-        };
-        (self.dpop && (ath || mode == Mode::Proof)).then(|| self.make_proof(method, url, ath, now))
+        let held_bound = self.tokens.held().map(|held| !held.bearer);
+        let iat = self.proof_iat(now);
+        self.dpop.proof_for(mode == Mode::Proof, held_bound, method, url, iat)
     }
 
     /// `dpopProof(method, url)`: a proof for the application's own request, without `ath`.
     pub fn app_proof(&mut self, method: &str, url: &str, now: f64) -> Result<Proof, ProofError> {
-        if !self.dpop {
-            return Err(ProofError { message: "dpopProof needs the dpop option" });
-        }
-        if !is_method(method) {
-            return Err(ProofError { message: "dpopProof: method must be an HTTP method such as \"GET\"" });
-        }
-        if origin_of(url) == "null" {
-            return Err(ProofError { message: "dpopProof: url must be an http: or https: URL" });
-        }
-        Ok(self.make_proof(method, url, false, now))
+        let iat = self.proof_iat(now);
+        self.dpop.app_proof(method, url, iat)
     }
 
-    fn make_proof(&mut self, method: &str, url: &str, ath: bool, now: f64) -> Proof {
-        let iat = (self.skew.proof_now(now) / 1000.0).max(0.0) as u64;
-        let nonce = self.nonces.get(origin_of(url)).map(String::from);
-        Proof { htm: method.into(), htu: htu(url).into(), iat, nonce, ath }
+    /// `iat`: seconds on the server's clock as the skew estimate has it.
+    fn proof_iat(&self, now: f64) -> u64 {
+        (self.skew.proof_now(now) / 1000.0).max(0.0) as u64
     }
 
     /// A response to a request to `url` carried `DPoP-Nonce: nonce`.
     pub fn learn_nonce(&mut self, url: &str, nonce: &str) {
-        if self.dpop {
-            self.nonces.learn(origin_of(url), nonce);
-        }
+        self.dpop.learn(url, nonce);
     }
 
     /// The host made or loaded the DPoP key (`dpop-key`); `stored`: kept in IndexedDB.
@@ -405,7 +381,7 @@ impl Engine {
     }
 
     fn drop_key(&mut self, delete: bool) {
-        if self.dpop {
+        if self.dpop.is_on() {
             self.out.push(Output::DropKey { delete });
         }
     }

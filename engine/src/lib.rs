@@ -55,5 +55,6 @@ mod test_support;
 pub mod token;
 pub mod token_result;
 
-pub use engine::{Config, Engine, Failure, Outcome, Output, ProofError};
+pub use dpop::ProofError;
+pub use engine::{Config, Engine, Failure, Outcome, Output};
 pub use single_flight::{Begin, RefreshId};
