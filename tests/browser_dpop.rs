@@ -103,6 +103,13 @@ async fn login_binds_the_session_and_calls_pass_after_one_nonce_challenge_per_or
     let nonce_of =
         |origin: &str| js_sys::Reflect::get(&field(&log, "nonces"), &origin.into()).map(|n| field(&n, "current"));
     assert_ne!(nonce_of(SERVER).unwrap(), nonce_of(OTHER).unwrap(), "the two origins have nonces of their own");
+    // Each accepted proof carried its own origin's nonce: the token endpoint's (and this API's)
+    // on the first origin, the other origin's there.
+    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
+    for entry in entries.iter().filter(|e| field(e, "accepted") == true) {
+        let origin = value_text(&field(&entry, "origin"));
+        assert_eq!(field(&entry, "nonce"), nonce_of(&origin).unwrap(), "{}", describe(&entry));
+    }
     assert_eq!(value_text(&field(&log, "keys")), jkt, "one key signed everything");
     assert_eq!(retries(&events, "dpop-nonce"), 2, "{}", events_text(&events));
     assert_eq!(count_events(&events, "dpop-key"), 1, "{}", events_text(&events));
@@ -134,6 +141,69 @@ async fn thirty_calls_with_a_refused_bound_token_share_one_refresh_and_the_retri
     );
     assert_eq!(retries(&events, "token"), 30, "{}", events_text(&events));
     assert!(!last_token(&callback).is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn thirty_calls_with_an_expired_bound_token_share_one_refresh_before_sending() {
+    let ns = ns("dpop-expired");
+    enable_dpop(&ns).await;
+    let callback = proof_grant_callback(SERVER, &JsValue::NULL, 300);
+    let (client, events) = dpop_client(|o| o.set("onTokenExpired", callback.clone()).set("autoRefresh", false));
+    use_client(&callback, &client);
+    let session = proof_login(&client, SERVER, &ns, 2).await;
+    assert_eq!(field(&session, "status").as_f64(), Some(200.0), "login: {}", describe(&session));
+    use_session(&callback, &session);
+    invoke(&client, "setToken", &[field(&session, "access_token")]);
+    sleep(2_200).await; // the 2 s token has expired (no timer: autoRefresh false)
+
+    let results: js_sys::Array = call_many(&client, "/api/me", 30).await.unchecked_into();
+
+    assert!(results.iter().all(|r| status(&r) == 200), "{}", describe(&results));
+    assert_eq!(calls(&callback), 1, "one refresh for thirty calls");
+    let log = dpop_log(&ns).await;
+    assert_eq!(judged(&log, "/oauth/token"), [format!("POST {SERVER} accepted")], "{}", dpop_outcomes(&log));
+    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
+    let me: Vec<JsValue> = entries.iter().filter(|e| field(e, "route") == "/api/me").collect();
+    assert_eq!(me.len(), 30, "refreshed before sending, no 401 first: {}", dpop_outcomes(&log));
+    let jkt = thumbprint(&client).await;
+    assert!(
+        me.iter().all(|e| field(e, "accepted") == true
+            && field(e, "athMatched") == true
+            && field(e, "boundJkt") == JsValue::from_str(&jkt)),
+        "{}",
+        dpop_outcomes(&log)
+    );
+    assert_eq!(retries(&events, "token"), 0, "{}", events_text(&events));
+    assert_ne!(last_token(&callback), field(&session, "access_token"), "the calls went out with the new token");
+}
+
+#[wasm_bindgen_test]
+async fn two_clients_of_one_channel_started_together_in_one_page_sign_with_one_stored_key() {
+    let ns = ns("dpop-together");
+    enable_dpop(&ns).await;
+    let channel = format!("together-{ns}");
+    let (first, first_events) = dpop_client(|o| o.set("shareAcrossTabs", channel.clone()));
+    let (second, second_events) = dpop_client(|o| o.set("shareAcrossTabs", channel.clone()));
+    // Both ask for their key in the same turn, before either has stored one.
+    let a: js_sys::Promise = invoke(&first, "dpopThumbprint", &[]).unchecked_into();
+    let b: js_sys::Promise = invoke(&second, "dpopThumbprint", &[]).unchecked_into();
+    let a = wasm_bindgen_futures::JsFuture::from(a).await.unwrap();
+    let b = wasm_bindgen_futures::JsFuture::from(b).await.unwrap();
+
+    assert_eq!(a, b, "one key for the channel");
+    assert_eq!(stored_thumbprint(&channel).await, a, "the stored one");
+    for events in [&first_events, &second_events] {
+        let key_events: Vec<JsValue> =
+            support::events(events).iter().filter(|e| field(e, "type") == "dpop-key").collect();
+        assert!(!key_events.is_empty(), "{}", events_text(events));
+        assert!(key_events.iter().all(|e| field(e, "stored") == true), "{}", events_text(events));
+    }
+    let token = bound_token(&ns, 300, &value_text(&a)).await;
+    invoke(&first, "setToken", std::slice::from_ref(&token));
+    invoke(&second, "setToken", &[token]);
+    assert_eq!([status(&get(&first, "/api/me").await), status(&get(&second, "/api/me").await)], [200, 200]);
+    let log = dpop_log(&ns).await;
+    assert_eq!(value_text(&field(&log, "keys")), value_text(&a), "one key signed both: {}", dpop_outcomes(&log));
 }
 
 #[wasm_bindgen_test]
@@ -209,7 +279,9 @@ async fn a_redirected_get_is_sent_again_with_a_proof_for_the_url_that_answered()
 
 #[wasm_bindgen_test]
 async fn bodies_are_replayed_on_a_nonce_retry() {
-    for (kind, method) in [("string", "POST"), ("blob", "PUT"), ("formdata", "POST"), ("urlsearchparams", "POST")] {
+    for (kind, method) in
+        [("string", "POST"), ("blob", "PUT"), ("arraybuffer", "PUT"), ("formdata", "POST"), ("urlsearchparams", "POST")]
+    {
         let ns = ns("dpop-body");
         enable_dpop(&ns).await;
         let (client, events) = dpop_client(|o| o);
