@@ -99,6 +99,11 @@ impl Skew {
         }
     }
 
+    /// [`proof_now`](Skew::proof_now) as a proof's `iat`: whole seconds, never before the epoch.
+    pub fn proof_iat(&self, local_now_ms: f64) -> u64 {
+        (self.proof_now(local_now_ms) / 1000.0).max(0.0) as u64
+    }
+
     /// The local time at which the server's clock reads `server_ms`.
     pub fn local_time(&self, server_ms: f64) -> f64 {
         server_ms - self.offset_ms()

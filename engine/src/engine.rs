@@ -355,19 +355,12 @@ impl Engine {
     /// with, if any (see [`Dpop::proof_for`]).
     pub fn proof(&mut self, mode: Mode, method: &str, url: &str, now: f64) -> Option<Proof> {
         let held_bound = self.tokens.held().map(|held| !held.bearer);
-        let iat = self.proof_iat(now);
-        self.dpop.proof_for(mode == Mode::Proof, held_bound, method, url, iat)
+        self.dpop.proof_for(mode == Mode::Proof, held_bound, method, url, || self.skew.proof_iat(now))
     }
 
     /// `dpopProof(method, url)`: a proof for the application's own request, without `ath`.
     pub fn app_proof(&mut self, method: &str, url: &str, now: f64) -> Result<Proof, ProofError> {
-        let iat = self.proof_iat(now);
-        self.dpop.app_proof(method, url, iat)
-    }
-
-    /// `iat`: seconds on the server's clock as the skew estimate has it.
-    fn proof_iat(&self, now: f64) -> u64 {
-        (self.skew.proof_now(now) / 1000.0).max(0.0) as u64
+        self.dpop.app_proof(method, url, || self.skew.proof_iat(now))
     }
 
     /// A response to a request to `url` carried `DPoP-Nonce: nonce`.

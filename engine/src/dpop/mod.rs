@@ -24,9 +24,9 @@ use nonces::Nonces;
 /// use tokenfetch_engine::dpop::Dpop;
 /// let mut dpop = Dpop::new(true);
 /// dpop.learn("https://api.example/v1/me", "n-1");
-/// let proof = dpop.proof_for(false, Some(true), "GET", "https://api.example/v1/orders?p=2", 1_700_000_000).unwrap();
+/// let proof = dpop.proof_for(false, Some(true), "GET", "https://api.example/v1/orders?p=2", || 1_700_000_000).unwrap();
 /// assert_eq!((proof.htu.as_str(), proof.nonce.as_deref(), proof.ath), ("https://api.example/v1/orders", Some("n-1"), true));
-/// assert!(dpop.proof_for(false, Some(false), "GET", "https://api.example/", 0).is_none(), "a Bearer token: no proof");
+/// assert!(dpop.proof_for(false, Some(false), "GET", "https://api.example/", || 0).is_none(), "a Bearer token: no proof");
 /// ```
 #[derive(Debug, Default)]
 pub struct Dpop {
@@ -55,21 +55,22 @@ impl Dpop {
     /// The proof a request goes out with, if any: with DPoP on, every proof-mode request
     /// (`auth: "proof"`, the `refreshUrl` POST), and a token request while the token held is
     /// bound (`held_bound`: `Some(true)`; `Some(false)` for `token_type: "Bearer"`), its `ath`
-    /// hashing that token. `url` is as the host serialized it; `iat` in seconds, server time.
+    /// hashing that token. `url` is as the host serialized it; `iat` gives seconds of server
+    /// time, asked only when a proof is made (every request comes here, DPoP on or off).
     pub fn proof_for(
         &mut self,
         proof_mode: bool,
         held_bound: Option<bool>,
         method: &str,
         url: &str,
-        iat: u64,
+        iat: impl FnOnce() -> u64,
     ) -> Option<Proof> {
         let ath = !proof_mode && held_bound?;
-        (self.on && (ath || proof_mode)).then(|| self.proof(method, url, ath, iat))
+        (self.on && (ath || proof_mode)).then(|| self.proof(method, url, ath, iat()))
     }
 
     /// `dpopProof(method, url)`: a proof for the application's own request, without `ath`.
-    pub fn app_proof(&mut self, method: &str, url: &str, iat: u64) -> Result<Proof, ProofError> {
+    pub fn app_proof(&mut self, method: &str, url: &str, iat: impl FnOnce() -> u64) -> Result<Proof, ProofError> {
         if !self.on {
             return Err(ProofError { message: "dpopProof needs the dpop option" });
         }
@@ -79,7 +80,7 @@ impl Dpop {
         if origin_of(url) == "null" {
             return Err(ProofError { message: "dpopProof: url must be an http: or https: URL" });
         }
-        Ok(self.proof(method, url, false, iat))
+        Ok(self.proof(method, url, false, iat()))
     }
 
     /// A response to a request to `url` carried `DPoP-Nonce: nonce` (kept per origin of `url`).
