@@ -47,16 +47,34 @@ fn retries(events: &JsValue, cause: &str) -> usize {
     self::events(events).iter().filter(|e| field(e, "type") == "retry" && field(e, "cause") == cause).count()
 }
 
+/// The entries of a DPoP log, oldest first.
+fn entries(log: &JsValue) -> Vec<JsValue> {
+    field(log, "entries").unchecked_into::<js_sys::Array>().iter().collect()
+}
+
+/// The entries of a DPoP log for `route` (a path), oldest first.
+fn entries_for(log: &JsValue, route: &str) -> Vec<JsValue> {
+    entries(log).into_iter().filter(|e| field(e, "route") == route).collect()
+}
+
+/// The current nonce of `origin` in a DPoP log.
+fn current_nonce(log: &JsValue, origin: &str) -> JsValue {
+    js_sys::Reflect::get(&field(log, "nonces"), &origin.into()).map(|n| field(&n, "current")).unwrap()
+}
+
+/// The client's `dpop-key` events.
+fn key_events(recorder: &JsValue) -> Vec<JsValue> {
+    events(recorder).iter().filter(|e| field(e, "type") == "dpop-key").collect()
+}
+
 /// The log's entries for `route` (a path) as `"<METHOD> <origin> <accepted|reason>"` lines.
 fn judged(log: &JsValue, route: &str) -> Vec<String> {
-    let entries: js_sys::Array = field(log, "entries").unchecked_into();
-    entries
+    entries_for(log, route)
         .iter()
-        .filter(|e| field(e, "route") == route)
         .map(|e| {
             let outcome =
-                if field(&e, "accepted") == true { "accepted".to_owned() } else { value_text(&field(&e, "reason")) };
-            format!("{} {} {outcome}", value_text(&field(&e, "method")), value_text(&field(&e, "origin")))
+                if field(e, "accepted") == true { "accepted".to_owned() } else { value_text(&field(e, "reason")) };
+            format!("{} {} {outcome}", value_text(&field(e, "method")), value_text(&field(e, "origin")))
         })
         .collect()
 }
@@ -100,15 +118,12 @@ async fn login_binds_the_session_and_calls_pass_after_one_nonce_challenge_per_or
             format!("GET {OTHER} accepted"),
         ]
     );
-    let nonce_of =
-        |origin: &str| js_sys::Reflect::get(&field(&log, "nonces"), &origin.into()).map(|n| field(&n, "current"));
-    assert_ne!(nonce_of(SERVER).unwrap(), nonce_of(OTHER).unwrap(), "the two origins have nonces of their own");
+    assert_ne!(current_nonce(&log, SERVER), current_nonce(&log, OTHER), "the two origins have nonces of their own");
     // Each accepted proof carried its own origin's nonce: the token endpoint's (and this API's)
     // on the first origin, the other origin's there.
-    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
-    for entry in entries.iter().filter(|e| field(e, "accepted") == true) {
-        let origin = value_text(&field(&entry, "origin"));
-        assert_eq!(field(&entry, "nonce"), nonce_of(&origin).unwrap(), "{}", describe(&entry));
+    for entry in entries(&log).iter().filter(|e| field(e, "accepted") == true) {
+        let origin = value_text(&field(entry, "origin"));
+        assert_eq!(field(entry, "nonce"), current_nonce(&log, &origin), "{}", describe(entry));
     }
     assert_eq!(value_text(&field(&log, "keys")), jkt, "one key signed everything");
     assert_eq!(retries(&events, "dpop-nonce"), 2, "{}", events_text(&events));
@@ -132,8 +147,7 @@ async fn thirty_calls_with_a_refused_bound_token_share_one_refresh_and_the_retri
     let me = judged(&log, "/api/me");
     assert_eq!(me.iter().filter(|l| l.ends_with("token_revoked")).count(), 30, "{me:?}");
     assert_eq!(me.iter().filter(|l| l.ends_with("accepted")).count(), 31, "{me:?}");
-    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
-    let retried: Vec<JsValue> = entries.iter().filter(|e| field(e, "route") == "/api/me").skip(31).collect();
+    let retried: Vec<JsValue> = entries_for(&log, "/api/me").into_iter().skip(31).collect();
     assert_eq!(retried.len(), 30);
     assert!(
         retried.iter().all(|e| field(e, "accepted") == true && field(e, "athMatched") == true),
@@ -162,8 +176,7 @@ async fn thirty_calls_with_an_expired_bound_token_share_one_refresh_before_sendi
     assert_eq!(calls(&callback), 1, "one refresh for thirty calls");
     let log = dpop_log(&ns).await;
     assert_eq!(judged(&log, "/oauth/token"), [format!("POST {SERVER} accepted")], "{}", dpop_outcomes(&log));
-    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
-    let me: Vec<JsValue> = entries.iter().filter(|e| field(e, "route") == "/api/me").collect();
+    let me = entries_for(&log, "/api/me");
     assert_eq!(me.len(), 30, "refreshed before sending, no 401 first: {}", dpop_outcomes(&log));
     let jkt = thumbprint(&client).await;
     assert!(
@@ -187,16 +200,14 @@ async fn two_clients_of_one_channel_started_together_in_one_page_sign_with_one_s
     // Both ask for their key in the same turn, before either has stored one.
     let a: js_sys::Promise = invoke(&first, "dpopThumbprint", &[]).unchecked_into();
     let b: js_sys::Promise = invoke(&second, "dpopThumbprint", &[]).unchecked_into();
-    let a = wasm_bindgen_futures::JsFuture::from(a).await.unwrap();
-    let b = wasm_bindgen_futures::JsFuture::from(b).await.unwrap();
+    let (a, b) = (settle(a).await, settle(b).await);
 
     assert_eq!(a, b, "one key for the channel");
     assert_eq!(stored_thumbprint(&channel).await, a, "the stored one");
     for events in [&first_events, &second_events] {
-        let key_events: Vec<JsValue> =
-            support::events(events).iter().filter(|e| field(e, "type") == "dpop-key").collect();
-        assert!(!key_events.is_empty(), "{}", events_text(events));
-        assert!(key_events.iter().all(|e| field(e, "stored") == true), "{}", events_text(events));
+        let keys = key_events(events);
+        assert!(!keys.is_empty(), "{}", events_text(events));
+        assert!(keys.iter().all(|e| field(e, "stored") == true), "{}", events_text(events));
     }
     let token = bound_token(&ns, 300, &value_text(&a)).await;
     invoke(&first, "setToken", std::slice::from_ref(&token));
@@ -214,7 +225,7 @@ async fn a_copied_token_is_refused_with_another_key_or_without_a_proof() {
     let token = field(&session, "access_token");
     let url = format!("{SERVER}/api/me");
     let log = dpop_log(&ns).await;
-    let nonce = js_sys::Reflect::get(&field(&log, "nonces"), &SERVER.into()).map(|n| field(&n, "current")).unwrap();
+    let nonce = current_nonce(&log, SERVER);
 
     let foreign = foreign_proof("GET", &url, &nonce, &token).await;
     let with_other_key = replay_token(&url, "DPoP", &token, &field(&foreign, "proof")).await;
@@ -272,8 +283,7 @@ async fn a_redirected_get_is_sent_again_with_a_proof_for_the_url_that_answered()
         [format!("GET {SERVER} htu_mismatch"), format!("GET {SERVER} accepted")],
         "the browser re-sent the first proof (htu of /redirect); the client sent /api/me its own"
     );
-    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
-    let last = entries.get(entries.length() - 1);
+    let last = entries(&log).pop().unwrap();
     assert_eq!(field(&last, "htu"), JsValue::from_str(&target));
 }
 
@@ -335,9 +345,9 @@ async fn the_key_is_stored_per_channel_kept_by_a_new_client_never_exported_and_d
     let (first, first_events) = dpop_client(|o| o.set("shareAcrossTabs", channel.clone()));
     let jkt = thumbprint(&first).await;
     assert_eq!(stored_thumbprint(&channel).await, JsValue::from_str(&jkt), "stored in IndexedDB");
-    let key_events: Vec<JsValue> = events(&first_events).iter().filter(|e| field(e, "type") == "dpop-key").collect();
-    assert_eq!(key_events.len(), 1, "{}", events_text(&first_events));
-    assert_eq!(field(&key_events[0], "stored"), true);
+    let keys = key_events(&first_events);
+    assert_eq!(keys.len(), 1, "{}", events_text(&first_events));
+    assert_eq!(field(&keys[0], "stored"), true);
 
     // A reload: a new client of the same channel signs with the same key.
     first.free();
@@ -384,10 +394,9 @@ async fn without_indexed_db_or_when_it_refuses_the_key_it_lives_in_memory_and_re
         unshadow_all();
 
         assert_eq!(status(&result), 200, "{case}");
-        let key_events: Vec<JsValue> =
-            support::events(&events).iter().filter(|e| field(e, "type") == "dpop-key").collect();
-        assert_eq!(key_events.len(), 1, "{case}: {}", events_text(&events));
-        assert_eq!(field(&key_events[0], "stored"), false, "{case}");
+        let keys = key_events(&events);
+        assert_eq!(keys.len(), 1, "{case}: {}", events_text(&events));
+        assert_eq!(field(&keys[0], "stored"), false, "{case}");
         assert_eq!(stored_thumbprint(&channel).await, JsValue::NULL, "{case}: nothing stored");
         assert_eq!(value_text(&field(&dpop_log(&ns).await, "keys")), jkt, "{case}: the server saw the memory key");
     }
@@ -400,17 +409,13 @@ async fn a_bearer_token_type_is_sent_as_bearer_without_a_proof() {
     let body = bearer_token_body(&ns, 300).await;
     assert_eq!(field(&body, "token_type"), "Bearer");
     let (client, _) = dpop_client(|o| o.set("onTokenExpired", returning(&body)));
-    assert_eq!(
-        wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(invoke(&client, "refresh", &[]))).await.unwrap(),
-        true
-    );
+    assert_eq!(settle(invoke(&client, "refresh", &[]).into()).await, true);
 
     let result = get(&client, "/api/me").await;
 
     assert_eq!(status(&result), 200);
     let log = dpop_log(&ns).await;
-    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
-    let me: Vec<JsValue> = entries.iter().filter(|e| field(e, "route") == "/api/me").collect();
+    let me = entries_for(&log, "/api/me");
     assert_eq!(me.len(), 1, "{}", dpop_outcomes(&log));
     assert_eq!(
         (field(&me[0], "scheme"), field(&me[0], "proof")),
@@ -526,9 +531,7 @@ async fn a_redirected_post_refused_where_it_landed_is_never_sent_to_the_url_that
 
     assert_eq!(status(&result), 401, "the caller gets the 401: {}", describe(&result));
     let log = dpop_log(&ns).await;
-    let entries: js_sys::Array = field(&log, "entries").unchecked_into();
-    let landed: Vec<String> =
-        entries.iter().filter(|e| field(e, "route") == "/api/echo").map(|e| value_text(&field(&e, "htu"))).collect();
+    let landed: Vec<String> = entries_for(&log, "/api/echo").iter().map(|e| value_text(&field(e, "htu"))).collect();
     // Rule 4's one refresh and retry still apply to the 401; neither send went to /api/echo itself.
     assert_eq!(landed, [format!("{SERVER}/redirect"), format!("{SERVER}/redirect")], "{}", dpop_outcomes(&log));
     assert_eq!(calls(&callback), 1);

@@ -138,8 +138,7 @@ pub async fn bearer_token_body(ns: &str, ttl: i32) -> JsValue {
 
 /// `client.dpopThumbprint()`.
 pub async fn thumbprint(client: &JsValue) -> String {
-    let promise: js_sys::Promise = invoke(client, "dpopThumbprint", &[]).unchecked_into();
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap().as_string().unwrap_or_default()
+    settle(invoke(client, "dpopThumbprint", &[]).unchecked_into()).await.as_string().unwrap_or_default()
 }
 
 /// `client.dpopProof(method, url)`: the proof, or what it rejected with.

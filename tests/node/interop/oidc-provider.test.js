@@ -6,7 +6,7 @@
 // exchange, each refresh grant) made by `onTokenExpired` through
 // `client.fetch(tokenEndpoint, { auth: "proof", method: "POST", body })`. Each test checks what the
 // caller got and what the provider and the resource server saw.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import init, { AuthClient } from "tokenfetch";
@@ -85,7 +85,7 @@ async function signIn(app) {
     scope: "openid api:read",
     resource: rs.resource,
     state,
-    code_challenge: createHash("sha256").update(app.verifier).digest("base64url"),
+    code_challenge: sha256(app.verifier), // S256: base64url SHA-256 of the verifier
     code_challenge_method: "S256",
     dpop_jkt: await app.client.dpopThumbprint(),
   });
