@@ -47,7 +47,7 @@ async fn a_request_body_is_used_when_fetch_returns() {
     settle(by_fetch).await;
     let response: web_sys::Response = settle(by_client).await.into();
     assert_eq!(response.status(), 200, "and the body it read is what the refresh's retry sends");
-    let echo = wasm_bindgen_futures::JsFuture::from(response.json().unwrap()).await.unwrap();
+    let echo = settle(response.json().unwrap()).await;
     assert_eq!(field(&echo, "bodyLength").as_f64(), Some(7.0));
     assert_eq!(calls(&callback), 1);
 }

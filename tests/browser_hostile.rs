@@ -115,14 +115,8 @@ async fn redirect_manual_and_error_are_respected() {
     let target = format!("{OTHER}/open/echo?ns={ns}");
     let url = format!("/redirect?to={}&status=302", js_sys::encode_uri_component(&target));
 
-    let manual: web_sys::Response = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(invoke(
-        &client,
-        "fetch",
-        &[url.clone().into(), init_with("redirect", "manual")],
-    )))
-    .await
-    .unwrap()
-    .into();
+    let manual: web_sys::Response =
+        settle(invoke(&client, "fetch", &[url.clone().into(), init_with("redirect", "manual")]).into()).await.into();
     assert_eq!(manual.type_(), web_sys::ResponseType::Opaqueredirect);
     assert_eq!(manual.status(), 0);
 
@@ -145,7 +139,7 @@ async fn refresh_url_is_bounded_by_refresh_timeout_ms() {
 
     let started = now();
     let promise: js_sys::Promise = invoke(&client, "refresh", &[]).into();
-    let installed = wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    let installed = settle(promise).await;
     let elapsed = now() - started;
 
     assert_eq!(installed.as_bool(), Some(false));
