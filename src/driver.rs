@@ -222,14 +222,15 @@ impl Shared {
     /// fails), and tells the engine when it is held.
     fn lock(self: &Rc<Self>, id: RefreshId) {
         let shared = Rc::clone(self);
-        spawn_local(async move {
-            let guard = match &shared.channel {
-                Some(channel) => channel.lock().await,
-                None => None,
-            };
+        let granted = move |guard| {
             *shared.lock.borrow_mut() = guard;
             shared.update(|engine, now| engine.lock_granted(id, now));
-        });
+        };
+        match &self.channel {
+            Some(channel) => channel.lock(granted),
+            // The engine asks for the lock only when the channel opened.
+            None => granted(None),
+        }
     }
 
     /// Asks the source for refresh `id` on a task of its own, so it goes on when the caller that

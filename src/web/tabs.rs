@@ -4,17 +4,14 @@
 
 use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::RefCell;
+use core::cell::Cell;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use tokenfetch_engine::tabs::{Message, Shared};
 use tokenfetch_engine::token::Token;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::web::host::{construct, get, get_key, global, invoke, set, Callback};
-use crate::web::signal::{first_of, Signal};
+use crate::web::host::{call, construct, get, get_key, global, invoke, set, Callback};
 
 /// One tab's end of a shared channel.
 pub(crate) struct Channel {
@@ -30,15 +27,14 @@ impl core::fmt::Debug for Channel {
     }
 }
 
-/// Holds a Web Lock until dropped.
+/// Holds a Web Lock until dropped: the lock is held until the promise its callback returned
+/// settles, and this is that promise's `resolve`.
 #[derive(Debug)]
-pub(crate) struct LockGuard(Rc<RefCell<Option<Function>>>);
+pub(crate) struct LockGuard(JsValue);
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        if let Some(release) = self.0.take() {
-            let _ = crate::web::host::call(&release, &JsValue::UNDEFINED, &JsValue::UNDEFINED, &JsValue::UNDEFINED);
-        }
+        let _ = call(&self.0, &JsValue::UNDEFINED, &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     }
 }
 
@@ -68,25 +64,33 @@ impl Channel {
         let _ = invoke(&self.channel, "postMessage", &encode(message), &JsValue::UNDEFINED);
     }
 
-    /// Waits for the channel's Web Lock; `None` when the request fails (the refresh then runs
-    /// without it rather than not at all).
-    pub(crate) async fn lock(&self) -> Option<LockGuard> {
-        let granted = Rc::new(Signal::default());
-        let release = Rc::new(RefCell::new(None::<Function>));
-        let (on_grant, keep) = (Rc::clone(&granted), Rc::clone(&release));
-        // The lock is held until the promise this callback returns settles: on `LockGuard::drop`.
-        let callback = Closure::once_into_js(move |_lock: JsValue| {
+    /// Requests the channel's Web Lock and calls `on_lock` once it is held, or with `None` when the
+    /// request fails (the refresh then runs without it rather than not at all).
+    pub(crate) fn lock(&self, on_lock: impl FnOnce(Option<LockGuard>) + 'static) {
+        // Called once: by the grant, or by the request's failure (its promise settles before a
+        // grant only when it failed).
+        let on_lock = Rc::new(Cell::new(Some(on_lock)));
+        let (on_grant, on_failure) = (Rc::clone(&on_lock), on_lock);
+        // Both closures have the signature of the call's response callback (one copy of the
+        // closure plumbing in the wasm).
+        let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
             // `new_typed`: the constructor binding wasm-bindgen-futures already imports.
             Promise::new_typed(&mut |resolve: Function<fn(JsValue) -> js_sys::Undefined>, _reject| {
-                keep.replace(Some(resolve.unchecked_into()));
-                on_grant.fire(Ok(()));
+                if let Some(on_lock) = on_grant.take() {
+                    on_lock(Some(LockGuard(resolve.into())));
+                }
             })
+            .into()
         });
-        let requested = invoke(&self.locks, "request", &JsValue::from_str(&self.name), &callback).ok()?;
-        // The request's own promise settles before the grant only when it failed.
-        match first_of(granted.wait(), JsFuture::from(requested.unchecked_into::<Promise>())).await {
-            Ok(_) => Some(LockGuard(release)),
-            Err(_) => None,
+        let failed = Closure::once_into_js(move |_error: JsValue| -> JsValue {
+            if let Some(on_lock) = on_failure.take() {
+                on_lock(None);
+            }
+            JsValue::UNDEFINED
+        });
+        match invoke(&self.locks, "request", &JsValue::from_str(&self.name), &callback) {
+            Ok(requested) => drop(invoke(&requested, "catch", &failed, &JsValue::UNDEFINED)),
+            Err(error) => drop(call(&failed, &JsValue::UNDEFINED, &error, &JsValue::UNDEFINED)),
         }
     }
 
