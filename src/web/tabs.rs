@@ -67,8 +67,9 @@ impl Channel {
     /// Requests the channel's Web Lock and calls `on_lock` once it is held, or with `None` when the
     /// request fails (the refresh then runs without it rather than not at all).
     pub(crate) fn lock(&self, on_lock: impl FnOnce(Option<LockGuard>) + 'static) {
-        // Called once: by the grant, or by the request's failure (its promise settles before a
-        // grant only when it failed).
+        // Called once: by the grant, or when the request's promise settles first (it does only
+        // when the request failed). That promise always settles (at the latest on release), so
+        // `settled` always runs and its closure is freed; after a grant it does nothing.
         let on_lock = Rc::new(Cell::new(Some(on_lock)));
         let (on_grant, on_failure) = (Rc::clone(&on_lock), on_lock);
         // Both closures have the signature of the call's response callback (one copy of the
@@ -82,15 +83,15 @@ impl Channel {
             })
             .into()
         });
-        let failed = Closure::once_into_js(move |_error: JsValue| -> JsValue {
+        let settled = Closure::once_into_js(move |_result: JsValue| -> JsValue {
             if let Some(on_lock) = on_failure.take() {
                 on_lock(None);
             }
             JsValue::UNDEFINED
         });
         match invoke(&self.locks, "request", &JsValue::from_str(&self.name), &callback) {
-            Ok(requested) => drop(invoke(&requested, "catch", &failed, &JsValue::UNDEFINED)),
-            Err(error) => drop(call(&failed, &JsValue::UNDEFINED, &error, &JsValue::UNDEFINED)),
+            Ok(requested) => drop(invoke(&requested, "then", &settled, &settled)),
+            Err(error) => drop(call(&settled, &JsValue::UNDEFINED, &error, &JsValue::UNDEFINED)),
         }
     }
 
